@@ -1,0 +1,78 @@
+//! What flows into `App::update` (intents and results) and what flows out (commands).
+
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::s3::{AbortOutcome, Bucket, Entry, S3Error, Timestamp, Upload, UploadRef};
+
+/// Identifies one listing request, so results for a pane the user already left are dropped.
+pub type RequestId = u64;
+/// Identifies one long-running job (a clear), for progress and cancel.
+pub type JobId = u64;
+
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize,
+    /// The clock: wall time for ages, milliseconds since start for rates and spinners.
+    Tick {
+        now: Timestamp,
+        millis: u64,
+    },
+    BucketsLoaded {
+        request: RequestId,
+        result: Result<Vec<Bucket>, S3Error>,
+    },
+    /// One page of a folder listing; `done` marks the last.
+    FolderPage {
+        request: RequestId,
+        result: Result<Vec<Entry>, S3Error>,
+        done: bool,
+    },
+    UploadsPage {
+        request: RequestId,
+        result: Result<Vec<Upload>, S3Error>,
+        done: bool,
+    },
+    /// One upload of a job settled (after any retries).
+    Aborted {
+        job: JobId,
+        upload: UploadRef,
+        result: Result<AbortOutcome, S3Error>,
+    },
+    /// The job stopped: everything attempted has settled; `not_attempted` were never sent.
+    JobFinished {
+        job: JobId,
+        not_attempted: Vec<UploadRef>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    LoadBuckets {
+        request: RequestId,
+    },
+    LoadFolder {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+    },
+    LoadUploads {
+        request: RequestId,
+        bucket: String,
+    },
+    /// Stop a listing whose results nobody will look at.
+    CancelRequest {
+        request: RequestId,
+    },
+    /// Abort exactly these uploads (the confirmed set), with bounded concurrency.
+    AbortUploads {
+        job: JobId,
+        bucket: String,
+        uploads: Vec<UploadRef>,
+    },
+    /// Start nothing more for this job; in-flight calls finish.
+    CancelJob {
+        job: JobId,
+    },
+}

@@ -1,0 +1,357 @@
+//! A list that scales: items stay where they are; a vector of indices holds the filtered,
+//! sorted view, so filtering and sorting a million rows never copies a row.
+
+use std::cell::Cell;
+use std::cmp::Ordering;
+
+use crate::s3::Timestamp;
+use crate::text::contains_ignore_case;
+
+/// A parsed filter: words that must appear (ASCII case-insensitive), and optional age bounds
+/// written `>7d` (older than) or `<1h` (newer than).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    words: Vec<String>,
+    older_than: Option<i64>,
+    newer_than: Option<i64>,
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Self {
+        let mut filter = Filter {
+            text: text.to_owned(),
+            ..Filter::default()
+        };
+        for word in text.split_whitespace() {
+            let age = |rest: &str| crate::format::parse_duration(rest).ok();
+            match word.split_at(1) {
+                (">", rest) if age(rest).is_some() => filter.older_than = age(rest),
+                ("<", rest) if age(rest).is_some() => filter.newer_than = age(rest),
+                _ => filter.words.push(word.to_ascii_lowercase()),
+            }
+        }
+        filter
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.older_than.is_none() && self.newer_than.is_none()
+    }
+
+    pub fn has_age(&self) -> bool {
+        self.older_than.is_some() || self.newer_than.is_some()
+    }
+
+    pub fn matches_text(&self, text: &str) -> bool {
+        self.words.iter().all(|w| contains_ignore_case(text, w))
+    }
+
+    /// Age bounds against a start time; rows with no time never match an age bound.
+    pub fn matches_age(&self, started: Option<Timestamp>, now: Timestamp) -> bool {
+        if !self.has_age() {
+            return true;
+        }
+        let Some(started) = started else { return false };
+        let age = now - started;
+        self.older_than.is_none_or(|min| age > min) && self.newer_than.is_none_or(|max| age < max)
+    }
+
+    /// Every row matching `next` also matches `self`: the view can be narrowed in place.
+    fn narrows_to(&self, next: &Filter) -> bool {
+        !self.has_age()
+            && !next.has_age()
+            && next.text.starts_with(self.text.as_str())
+            && self.words.len() <= next.words.len()
+    }
+}
+
+/// What a row offers a table: a filter test and an order per sort column.
+pub trait Row {
+    fn matches(&self, filter: &Filter, now: Timestamp) -> bool;
+    fn compare(&self, other: &Self, column: usize) -> Ordering;
+}
+
+#[derive(Debug)]
+pub struct Table<T> {
+    pub items: Vec<T>,
+    view: Vec<u32>,
+    selected: usize,
+    pub filter: Filter,
+    /// Index into the pane's sort columns.
+    pub sort: usize,
+    pub descending: bool,
+    needs_sort: bool,
+    /// First row drawn; the renderer keeps the selection in sight.
+    pub offset: Cell<usize>,
+    /// Rows that fit on screen at the last draw (for page up/down).
+    pub page: Cell<usize>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            items: Vec::new(),
+            view: Vec::new(),
+            selected: 0,
+            filter: Filter::default(),
+            sort: 0,
+            descending: false,
+            needs_sort: false,
+            offset: Cell::new(0),
+            page: Cell::new(10),
+        }
+    }
+}
+
+impl<T: Row> Table<T> {
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.view.clear();
+        self.selected = 0;
+        self.offset.set(0);
+        self.needs_sort = false;
+    }
+
+    pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
+        let keep = self.selected_index();
+        self.items = items;
+        self.rebuild(now);
+        self.reselect(keep);
+    }
+
+    /// Appends a page; new rows join the view at once and are sorted in at the next [`Table::settle`].
+    pub fn extend(&mut self, rows: impl IntoIterator<Item = T>, now: Timestamp) {
+        let start = self.items.len();
+        self.items.extend(rows);
+        for index in start..self.items.len() {
+            if self.items[index].matches(&self.filter, now) {
+                self.view.push(index as u32);
+            }
+        }
+        self.needs_sort = true;
+    }
+
+    pub fn set_filter(&mut self, text: &str, now: Timestamp) {
+        let next = Filter::parse(text);
+        if next == self.filter {
+            return;
+        }
+        let keep = self.selected_index();
+        if self.filter.narrows_to(&next) {
+            let items = &self.items;
+            self.view.retain(|&i| items[i as usize].matches(&next, now));
+            self.filter = next;
+        } else {
+            self.filter = next;
+            self.rebuild(now);
+        }
+        self.reselect(keep);
+    }
+
+    pub fn set_sort(&mut self, column: usize, descending: bool) {
+        let keep = self.selected_index();
+        self.sort = column;
+        self.descending = descending;
+        self.sort_view();
+        self.reselect(keep);
+    }
+
+    /// Sorts rows that arrived since the last sort. Cheap when nothing changed.
+    pub fn settle(&mut self) {
+        if self.needs_sort {
+            let keep = self.selected_index();
+            self.sort_view();
+            self.reselect(keep);
+        }
+    }
+
+    fn rebuild(&mut self, now: Timestamp) {
+        let filter = &self.filter;
+        self.view.clear();
+        self.view.extend(
+            self.items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| item.matches(filter, now))
+                .map(|(i, _)| i as u32),
+        );
+        self.sort_view();
+    }
+
+    fn sort_view(&mut self) {
+        let (items, column, descending) = (&self.items, self.sort, self.descending);
+        self.view.sort_by(|&a, &b| {
+            let order = items[a as usize].compare(&items[b as usize], column);
+            if descending { order.reverse() } else { order }
+        });
+        self.needs_sort = false;
+    }
+
+    fn reselect(&mut self, item: Option<usize>) {
+        let position = item.and_then(|item| self.view.iter().position(|&i| i as usize == item));
+        self.selected = position
+            .unwrap_or(self.selected)
+            .min(self.view.len().saturating_sub(1));
+    }
+
+    /// Removes the rows for which `gone` is true, keeping the selection near where it was.
+    pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, now: Timestamp) {
+        let selected = self.selected;
+        self.items.retain(|item| !gone(item));
+        self.rebuild(now);
+        self.selected = selected.min(self.view.len().saturating_sub(1));
+    }
+}
+
+impl<T> Table<T> {
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    pub fn selected_position(&self) -> usize {
+        self.selected
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.selected).map(|&i| i as usize)
+    }
+
+    pub fn selected(&self) -> Option<&T> {
+        self.selected_index().map(|i| &self.items[i])
+    }
+
+    pub fn selected_mut(&mut self) -> Option<&mut T> {
+        let index = self.selected_index()?;
+        self.items.get_mut(index)
+    }
+
+    /// The visible rows in view order, from `start`, at most `count` of them.
+    pub fn window(&self, start: usize, count: usize) -> impl Iterator<Item = &T> {
+        self.view
+            .iter()
+            .skip(start)
+            .take(count)
+            .map(|&i| &self.items[i as usize])
+    }
+
+    /// Every row that passes the filter, in view order.
+    pub fn visible(&self) -> impl Iterator<Item = &T> {
+        self.view.iter().map(|&i| &self.items[i as usize])
+    }
+
+    pub fn visible_indices(&self) -> &[u32] {
+        &self.view
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            self.selected = 0;
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn select_first(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn select_last(&mut self) {
+        self.selected = self.view.len().saturating_sub(1);
+    }
+
+    pub fn page_size(&self) -> isize {
+        self.page.get().max(1) as isize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Item(&'static str, i64);
+
+    impl Row for Item {
+        fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
+            filter.matches_text(self.0) && filter.matches_age(Some(self.1), now)
+        }
+        fn compare(&self, other: &Self, column: usize) -> Ordering {
+            match column {
+                0 => self.0.cmp(other.0),
+                _ => self.1.cmp(&other.1),
+            }
+        }
+    }
+
+    fn table() -> Table<Item> {
+        let mut t = Table::default();
+        t.replace(
+            vec![Item("b/two", 10), Item("a/one", 30), Item("c/three", 20)],
+            100,
+        );
+        t
+    }
+
+    fn names(t: &Table<Item>) -> Vec<&'static str> {
+        t.visible().map(|i| i.0).collect()
+    }
+
+    #[test]
+    fn sorts_and_keeps_selection_on_the_same_row() {
+        let mut t = table();
+        assert_eq!(names(&t), ["a/one", "b/two", "c/three"]);
+        t.move_by(2);
+        assert_eq!(t.selected().map(|i| i.0), Some("c/three"));
+        t.set_sort(1, true);
+        assert_eq!(names(&t), ["a/one", "c/three", "b/two"]);
+        assert_eq!(t.selected().map(|i| i.0), Some("c/three"));
+    }
+
+    #[test]
+    fn filter_narrows_and_widens() {
+        let mut t = table();
+        t.set_filter("t", 100);
+        assert_eq!(names(&t), ["b/two", "c/three"]);
+        t.set_filter("th", 100);
+        assert_eq!(names(&t), ["c/three"]);
+        t.set_filter("", 100);
+        assert_eq!(names(&t).len(), 3);
+        t.set_filter("O", 100);
+        assert_eq!(names(&t), ["a/one", "b/two"]);
+    }
+
+    #[test]
+    fn age_filter() {
+        let mut t = table();
+        // ages at now=100: a/one 70s, b/two 90s, c/three 80s
+        t.set_filter(">75s", 100);
+        assert_eq!(names(&t), ["b/two", "c/three"]);
+        t.set_filter("<75s", 100);
+        assert_eq!(names(&t), ["a/one"]);
+    }
+
+    #[test]
+    fn appended_pages_are_sorted_in_on_settle() {
+        let mut t = table();
+        t.extend([Item("0/zero", 5)], 100);
+        assert_eq!(t.len(), 4);
+        t.settle();
+        assert_eq!(names(&t)[0], "0/zero");
+    }
+
+    #[test]
+    fn movement_is_clamped() {
+        let mut t = table();
+        t.move_by(-5);
+        assert_eq!(t.selected_position(), 0);
+        t.move_by(50);
+        assert_eq!(t.selected_position(), 2);
+        t.remove_where(|i| i.0 == "c/three", 100);
+        assert_eq!(t.selected_position(), 1);
+    }
+}

@@ -1,0 +1,87 @@
+//! Optional TOML configuration (`~/.config/partsweep/config.toml` or `--config FILE`).
+//! Command-line options win over the file; the file wins over built-in defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub path_style: Option<bool>,
+    pub read_only: Option<bool>,
+    /// Aborts in flight at once.
+    pub concurrency: Option<usize>,
+    /// Uploads asked for per ListMultipartUploads page (1–1000).
+    pub page_size: Option<i32>,
+}
+
+pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
+
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
+    Some(base.join("partsweep").join("config.toml"))
+}
+
+impl Config {
+    /// Reads `explicit` (which must exist) or the default file (which may not).
+    pub fn load(explicit: Option<&Path>) -> Result<Config, String> {
+        let (path, required) = match explicit {
+            Some(path) => (path.to_owned(), true),
+            None => match default_path() {
+                Some(path) => (path, false),
+                None => return Ok(Config::default()),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(err) if !required && err.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(err) => Err(format!("cannot read {}: {err}", path.display())),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if let Some(size) = config.page_size
+            && !(1..=1000).contains(&size)
+        {
+            return Err(format!("page_size must be 1–1000, not {size}"));
+        }
+        if config.concurrency == Some(0) {
+            return Err("concurrency must be at least 1".into());
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses() {
+        let config = Config::parse(EXAMPLE).expect("example config");
+        assert_eq!(config.concurrency, Some(32));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert!(
+            Config::parse("page_size = 5000")
+                .expect_err("range")
+                .contains("page_size")
+        );
+        assert!(
+            Config::parse("colour = 1")
+                .expect_err("unknown")
+                .contains("colour")
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Starts a throwaway single-node Garage server on 127.0.0.1, for the demo and the tests.
+//! The server lives in a temporary directory and is killed (by pid) when dropped.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use crate::s3::{ConnectOptions, S3};
+
+pub const GARAGE_VERSION: &str = "2.5.0";
+pub const REGION: &str = "garage";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GarageError {
+    #[error(
+        "no garage binary found (looked at --garage, $PARTSWEEP_GARAGE, PATH and ~/.cargo/bin); install it with: cargo install garage --version {GARAGE_VERSION} --locked"
+    )]
+    NotFound,
+    #[error("could not start garage: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("garage did not become ready within {seconds}s; its log ends with:\n{log}")]
+    NotReady { seconds: u64, log: String },
+}
+
+const WATCHDOG: &str = r#"pid_file=$1; shift
+"$@" </dev/null & pid=$!
+echo "$pid" > "$pid_file"
+read -r _ignored
+kill "$pid" 2>/dev/null
+wait "$pid"
+"#;
+
+pub struct GarageServer {
+    child: Child,
+    dir: tempfile::TempDir,
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+/// The garage binary: an explicit path, `$PARTSWEEP_GARAGE`, `PATH`, then `~/.cargo/bin`.
+pub fn find_binary(explicit: Option<&Path>) -> Result<PathBuf, GarageError> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(path.to_owned())
+        } else {
+            Err(GarageError::NotFound)
+        };
+    }
+    if let Some(path) = std::env::var_os("PARTSWEEP_GARAGE").map(PathBuf::from)
+        && path.is_file()
+    {
+        return Ok(path);
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("garage"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cargo/bin/garage"));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or(GarageError::NotFound)
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn random_hex(len: usize) -> String {
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}
+
+impl GarageServer {
+    /// Starts the server and waits until its S3 API answers with the default key.
+    pub async fn start(binary: &Path) -> Result<Self, GarageError> {
+        let dir = tempfile::Builder::new()
+            .prefix("partsweep-garage-")
+            .tempdir()?;
+        let s3_port = free_port()?;
+        let rpc_port = free_port()?;
+        let root = dir.path();
+        let config = format!(
+            r#"metadata_dir = "{meta}"
+data_dir = "{data}"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:{rpc_port}"
+rpc_public_addr = "127.0.0.1:{rpc_port}"
+rpc_secret = "{secret}"
+
+[s3_api]
+s3_region = "{REGION}"
+api_bind_addr = "127.0.0.1:{s3_port}"
+root_domain = ".s3.garage.localhost"
+"#,
+            meta = root.join("meta").display(),
+            data = root.join("data").display(),
+            secret = random_hex(64),
+        );
+        let config_path = root.join("garage.toml");
+        std::fs::write(&config_path, config)?;
+        let log_path = root.join("garage.log");
+        let log = std::fs::File::create(&log_path)?;
+        let access_key = format!("GK{}", random_hex(24));
+        let secret_key = random_hex(64);
+        let pid_file = root.join("garage.pid");
+        // The watchdog shell starts garage, then waits on our pipe: when we drop it, or
+        // this process dies however it dies, the shell kills garage by its pid.
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg("garage")
+            .arg(&pid_file)
+            .arg(binary)
+            .arg("-c")
+            .arg(&config_path)
+            .args(["server", "--single-node", "--default-access-key"])
+            .env("GARAGE_DEFAULT_ACCESS_KEY", &access_key)
+            .env("GARAGE_DEFAULT_SECRET_KEY", &secret_key)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let mut server = GarageServer {
+            child,
+            dir,
+            endpoint: format!("http://127.0.0.1:{s3_port}"),
+            access_key,
+            secret_key,
+        };
+        server.wait_ready(Duration::from_secs(60)).await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&mut self, limit: Duration) -> Result<(), GarageError> {
+        let s3 = S3::connect(&self.connect_options()).await;
+        let started = Instant::now();
+        loop {
+            if s3.list_buckets().await.is_ok() {
+                return Ok(());
+            }
+            let exited = matches!(self.child.try_wait(), Ok(Some(_)))
+                || self
+                    .pid()
+                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+            if exited || started.elapsed() > limit {
+                return Err(GarageError::NotReady {
+                    seconds: started.elapsed().as_secs(),
+                    log: self.log_tail(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut file) = std::fs::File::open(self.dir.path().join("garage.log")) {
+            let _ = file.read_to_string(&mut text);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// The garage process's pid (not the watchdog's).
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.path().join("garage.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// How partsweep reaches this server: its endpoint, region and default key, path-style.
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            profile: None,
+            region: Some(REGION.to_owned()),
+            endpoint_url: Some(self.endpoint.clone()),
+            path_style: true,
+            static_keys: Some((self.access_key.clone(), self.secret_key.clone())),
+        }
+    }
+
+    pub async fn client(&self) -> S3 {
+        S3::connect(&self.connect_options()).await
+    }
+
+    /// Kills the server now (tests use this to see how clients cope with a dead server).
+    pub fn kill(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for GarageServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

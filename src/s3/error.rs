@@ -1,0 +1,245 @@
+//! One error type for every S3 call, with the server's code kept and a hint for the user.
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// What went wrong, in terms the console and the CLI can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    NoCredentials,
+    AccessDenied,
+    /// Signature, region or key id rejected: usually a wrong `--region` or bad keys.
+    BadSignature,
+    NoSuchBucket,
+    NoSuchUpload,
+    NoSuchKey,
+    BucketNotEmpty,
+    Throttled,
+    /// A 5xx answer, a reset connection: worth another try.
+    Transient,
+    Timeout,
+    /// Nothing answered at the endpoint (refused, DNS).
+    Unreachable,
+    /// The server broke the protocol (a paging marker that repeats, a truncated page with no marker).
+    Protocol,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct S3Error {
+    pub kind: ErrorKind,
+    /// The server's error code (`AccessDenied`, `SlowDown`, ...), when it sent one.
+    pub code: Option<String>,
+    pub message: String,
+    pub status: Option<u16>,
+}
+
+impl S3Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: None,
+            message: message.into(),
+            status: None,
+        }
+    }
+
+    /// Worth retrying after a pause: throttling and passing faults.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::Timeout
+        )
+    }
+
+    /// What a user can do about it, when we know.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self.kind {
+            ErrorKind::NoCredentials => {
+                "no credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile"
+            }
+            ErrorKind::BadSignature => {
+                "the server rejected the signature: check --region (it must match the server's) and the keys"
+            }
+            ErrorKind::Unreachable => "nothing answered: check --endpoint-url and the network",
+            ErrorKind::Timeout => "the server did not answer in time",
+            ErrorKind::AccessDenied => "these credentials may not do this here",
+            ErrorKind::Throttled => "the server asked us to slow down",
+            _ => return None,
+        })
+    }
+
+    /// One line for a status bar or stderr: the message, the code, and a hint.
+    pub fn display_line(&self) -> String {
+        let mut line = self.message.clone();
+        if let Some(code) = &self.code
+            && !line.contains(code.as_str())
+        {
+            line = format!("{line} ({code})");
+        }
+        if let Some(hint) = self.hint() {
+            line = format!("{line}: {hint}");
+        }
+        line
+    }
+}
+
+fn kind_for_code(code: &str, status: Option<u16>) -> ErrorKind {
+    match code {
+        "AccessDenied" | "AllAccessDisabled" | "Forbidden" => ErrorKind::AccessDenied,
+        "SignatureDoesNotMatch"
+        | "AuthorizationHeaderMalformed"
+        | "InvalidAccessKeyId"
+        | "InvalidRegion"
+        | "IllegalLocationConstraintException"
+        | "PermanentRedirect"
+        | "InvalidToken"
+        | "ExpiredToken" => ErrorKind::BadSignature,
+        "NoSuchBucket" => ErrorKind::NoSuchBucket,
+        "NoSuchUpload" => ErrorKind::NoSuchUpload,
+        "NoSuchKey" => ErrorKind::NoSuchKey,
+        "BucketNotEmpty" => ErrorKind::BucketNotEmpty,
+        "SlowDown"
+        | "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequests"
+        | "TooManyRequestsException" => ErrorKind::Throttled,
+        "InternalError" | "ServiceUnavailable" | "RequestTimeout" => ErrorKind::Transient,
+        _ => match status {
+            Some(429) => ErrorKind::Throttled,
+            Some(503) => ErrorKind::Throttled,
+            Some(s) if s >= 500 => ErrorKind::Transient,
+            Some(403) => ErrorKind::AccessDenied,
+            _ => ErrorKind::Other,
+        },
+    }
+}
+
+fn mentions_credentials(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("credentials")
+        && (text.contains("no ") || text.contains("fail") || text.contains("not"))
+}
+
+impl<E, R> From<SdkError<E, R>> for S3Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus,
+{
+    fn from(err: SdkError<E, R>) -> Self {
+        let context = DisplayErrorContext(&err).to_string();
+        match &err {
+            SdkError::ServiceError(service) => {
+                let status = service.raw().status_code();
+                let inner = service.err();
+                let code = inner.code().map(str::to_owned);
+                let kind = kind_for_code(code.as_deref().unwrap_or(""), status);
+                let message = match (inner.message(), &code) {
+                    (Some(m), _) if !m.is_empty() => m.to_owned(),
+                    (_, Some(c)) => c.clone(),
+                    _ => match status {
+                        Some(s) => format!("the server answered HTTP {s}"),
+                        None => "the server refused the request".to_owned(),
+                    },
+                };
+                S3Error {
+                    kind,
+                    code,
+                    message,
+                    status,
+                }
+            }
+            SdkError::TimeoutError(_) => S3Error::new(ErrorKind::Timeout, "request timed out"),
+            SdkError::DispatchFailure(failure) => {
+                if mentions_credentials(&context) {
+                    S3Error::new(ErrorKind::NoCredentials, "no usable credentials")
+                } else if failure.is_timeout() {
+                    S3Error::new(ErrorKind::Timeout, "connection timed out")
+                } else if failure.is_io() {
+                    let kind = if context.contains("refused")
+                        || context.contains("dns")
+                        || context.contains("resolve")
+                    {
+                        ErrorKind::Unreachable
+                    } else {
+                        ErrorKind::Transient
+                    };
+                    S3Error::new(kind, format!("connection failed: {}", short(&context)))
+                } else {
+                    S3Error::new(
+                        ErrorKind::Unreachable,
+                        format!("request not sent: {}", short(&context)),
+                    )
+                }
+            }
+            SdkError::ResponseError(_) => S3Error::new(
+                ErrorKind::Transient,
+                format!("unreadable response: {}", short(&context)),
+            ),
+            _ => {
+                if mentions_credentials(&context) {
+                    S3Error::new(ErrorKind::NoCredentials, "no usable credentials")
+                } else {
+                    S3Error::new(ErrorKind::Other, short(&context))
+                }
+            }
+        }
+    }
+}
+
+/// The SDK's context strings repeat themselves; keep the most specific tail.
+fn short(context: &str) -> String {
+    let text = context.trim();
+    let last = text.rsplit(": ").next().unwrap_or(text);
+    let pick = if last.len() < 12 { text } else { last };
+    pick.chars().take(300).collect()
+}
+
+/// Lets the error mapping read an HTTP status from whatever raw response type the SDK hands us.
+pub trait HasStatus {
+    fn status_code(&self) -> Option<u16>;
+}
+
+impl HasStatus for aws_sdk_s3::config::http::HttpResponse {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert_eq!(kind_for_code("SlowDown", Some(503)), ErrorKind::Throttled);
+        assert_eq!(kind_for_code("", Some(503)), ErrorKind::Throttled);
+        assert_eq!(kind_for_code("", Some(500)), ErrorKind::Transient);
+        assert_eq!(
+            kind_for_code("NoSuchUpload", Some(404)),
+            ErrorKind::NoSuchUpload
+        );
+        assert_eq!(
+            kind_for_code("AccessDenied", Some(403)),
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(
+            kind_for_code("AuthorizationHeaderMalformed", Some(400)),
+            ErrorKind::BadSignature
+        );
+    }
+
+    #[test]
+    fn display_line_adds_code_and_hint() {
+        let err = S3Error {
+            kind: ErrorKind::AccessDenied,
+            code: Some("AccessDenied".into()),
+            message: "Forbidden: no permission".into(),
+            status: Some(403),
+        };
+        let line = err.display_line();
+        assert!(line.contains("(AccessDenied)"), "{line}");
+        assert!(line.contains("may not"), "{line}");
+    }
+}

@@ -1,0 +1,90 @@
+//! One real Garage server per test binary, and unique bucket names per test.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use partsweep::garage::{GarageServer, find_binary};
+use partsweep::s3::{ConnectOptions, S3};
+
+struct Shared {
+    options: ConnectOptions,
+    // Kept alive for the whole test binary; its watchdog stops garage when the process exits.
+    _server: Option<GarageServer>,
+}
+
+static SERVER: OnceLock<Shared> = OnceLock::new();
+
+fn shared() -> &'static Shared {
+    SERVER.get_or_init(|| {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime for garage start-up");
+            runtime.block_on(async {
+                let binary = find_binary(None).expect(
+                    "garage is needed for these tests: run scripts/test.sh, which installs it",
+                );
+                let server = GarageServer::start(&binary).await.expect("garage starts");
+                Shared {
+                    options: server.connect_options(),
+                    _server: Some(server),
+                }
+            })
+        })
+        .join()
+        .expect("garage start-up thread")
+    })
+}
+
+/// How to reach the test server.
+pub fn options() -> ConnectOptions {
+    shared().options.clone()
+}
+
+/// A client for this test's runtime.
+pub async fn client() -> S3 {
+    S3::connect(&options()).await
+}
+
+/// A bucket name no other test uses (S3 names: lowercase, digits, dashes).
+pub fn unique_bucket(label: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("t-{label}-{}-{n}-{nanos:x}", std::process::id())
+}
+
+/// Creates a fresh bucket and returns its name.
+pub async fn bucket(s3: &S3, label: &str) -> String {
+    let name = unique_bucket(label);
+    s3.create_bucket(&name).await.expect("create bucket");
+    name
+}
+
+/// Starts `n` incomplete uploads under `prefix`, returning (key, upload id) pairs.
+pub async fn start_uploads(s3: &S3, bucket: &str, prefix: &str, n: usize) -> Vec<(String, String)> {
+    use futures::{StreamExt, TryStreamExt, stream};
+    stream::iter(0..n)
+        .map(|i| async move {
+            let key = format!("{prefix}{i:05}.bin");
+            let id = s3.create_upload(bucket, &key).await?;
+            Ok::<_, partsweep::s3::S3Error>((key, id))
+        })
+        .buffer_unordered(32)
+        .try_collect()
+        .await
+        .expect("create uploads")
+}
+
+/// Every upload left in a bucket.
+pub async fn all_uploads(s3: &S3, bucket: &str) -> Vec<partsweep::s3::Upload> {
+    use futures::TryStreamExt;
+    let pages: Vec<Vec<_>> = s3
+        .list_uploads(bucket, None, None)
+        .try_collect()
+        .await
+        .expect("list uploads");
+    pages.into_iter().flatten().collect()
+}
