@@ -193,8 +193,13 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         match action {
-            Action::Key(key) => self.on_key(key),
+            // Keys act on the rows as drawn: sort in what arrived since the last frame first.
+            Action::Key(key) => {
+                self.settle();
+                self.on_key(key)
+            }
             Action::Mouse(mouse) => {
+                self.settle();
                 self.on_mouse(mouse);
                 vec![]
             }

@@ -157,9 +157,10 @@ impl<T: Row> Table<T> {
     }
 
     /// Sorts rows that arrived since the last sort. Cheap when nothing changed.
+    /// A selection still on the first row stays on the first row, as rows stream in.
     pub fn settle(&mut self) {
         if self.needs_sort {
-            let keep = self.selected_index();
+            let keep = self.selected_index().filter(|_| self.selected > 0);
             self.sort_view();
             self.reselect(keep);
         }

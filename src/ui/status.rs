@@ -147,17 +147,29 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
-    let mut spans = Vec::new();
     let mut hints = keys::hints(app.scope());
     if app.job.is_some() {
         hints.insert(0, ("esc".into(), "cancel job"));
     }
-    for (key, label) in hints {
+    // Help stays visible however narrow the terminal: it lists everything else.
+    let help = hints
+        .iter()
+        .position(|(_, label)| *label == "help")
+        .map(|i| hints.remove(i));
+    let width = |(key, label): &(String, &str)| key.chars().count() + label.chars().count() + 4;
+    let mut room = (area.width as usize).saturating_sub(help.as_ref().map_or(0, width));
+    let mut spans = Vec::new();
+    for hint in hints.iter().chain(help.iter()) {
+        let needed = width(hint);
+        if needed > room && !help.as_ref().is_some_and(|h| std::ptr::eq(h, hint)) {
+            continue;
+        }
+        room = room.saturating_sub(needed);
         spans.push(Span::styled(
-            format!(" {key} "),
+            format!(" {} ", hint.0),
             Style::default().fg(Color::Black).bg(Color::DarkGray),
         ));
-        spans.push(Span::raw(format!(" {label} ")));
+        spans.push(Span::raw(format!(" {} ", hint.1)));
     }
     frame.render_widget(Line::from(spans), area);
 }
