@@ -1,0 +1,206 @@
+//! The real binary in a pseudo-terminal against Garage: a user deletes an upload with keys,
+//! and the server no longer has it. Also checks the terminal is restored on quit.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        self.parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "{needle:?} never appeared; the screen was:\n{}",
+            self.text()
+        );
+    }
+}
+
+fn spawn_console(
+    endpoint: Option<&str>,
+    extra_args: &[&str],
+) -> (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn Write + Send>,
+    Screen,
+) {
+    let options = common::options();
+    let (access, secret) = options.static_keys.clone().expect("garage keys");
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("pty");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
+    let endpoint = endpoint
+        .or(options.endpoint_url.as_deref())
+        .expect("endpoint");
+    cmd.args(["--endpoint-url", endpoint, "--region", "garage"]);
+    cmd.args(extra_args);
+    cmd.env("AWS_ACCESS_KEY_ID", access);
+    cmd.env("AWS_SECRET_ACCESS_KEY", secret);
+    cmd.env("AWS_CONFIG_FILE", "/nonexistent/partsweep-test-config");
+    cmd.env(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/partsweep-test-credentials",
+    );
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+    cmd.env("TERM", "xterm-256color");
+    let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("pty reader");
+    let writer = pair.master.take_writer().expect("pty writer");
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 120, 0)));
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let (p, r) = (parser.clone(), raw.clone());
+    std::thread::spawn(move || {
+        let _master = pair.master; // keep the pty open while reading
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut parser) = p.lock() {
+                parser.process(&buf[..n]);
+            }
+            if let Ok(mut raw) = r.lock() {
+                raw.extend_from_slice(&buf[..n]);
+            }
+        }
+    });
+    (child, writer, Screen { parser, raw })
+}
+
+fn send(writer: &mut Box<dyn Write + Send>, keys: &str) {
+    writer.write_all(keys.as_bytes()).expect("type");
+    writer.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(150));
+}
+
+fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("partsweep did not exit after q");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "pty").await;
+    let uploads = common::start_uploads(&s3, &bucket, "pty/", 3).await;
+    let mut sorted = uploads.clone();
+    sorted.sort();
+    let (first_key, first_id) = sorted[0].clone();
+
+    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(|| spawn_console(None, &[]))
+        .await
+        .expect("spawn");
+    let bucket_name = bucket.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        screen.wait_for(&bucket_name);
+        send(&mut keys, &format!("/{bucket_name}\r"));
+        send(&mut keys, "u");
+        screen.wait_for("pty/00002.bin");
+        send(&mut keys, "d");
+        screen.wait_for("Abort incomplete upload");
+        assert!(
+            screen.text().contains(&first_key),
+            "the dialog names the key:\n{}",
+            screen.text()
+        );
+        send(&mut keys, "y");
+        screen.wait_for("aborted the upload");
+        send(&mut keys, "q");
+        let status = wait_exit(&mut child);
+        assert!(status.success(), "exit status {status:?}");
+        let raw = screen.raw.lock().map(|r| r.clone()).unwrap_or_default();
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            raw.contains("\x1b[?1049l"),
+            "the alternate screen is left on exit"
+        );
+        first_id
+    })
+    .await
+    .expect("console session");
+
+    let left = common::all_uploads(&s3, &bucket).await;
+    assert_eq!(left.len(), 2);
+    assert!(
+        left.iter().all(|u| *u.upload_id != *result),
+        "the aborted upload is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_only_console_refuses_to_abort() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "ro").await;
+    common::start_uploads(&s3, &bucket, "ro/", 1).await;
+    let (mut child, mut keys, screen) =
+        tokio::task::spawn_blocking(|| spawn_console(None, &["--read-only"]))
+            .await
+            .expect("spawn");
+    let bucket_name = bucket.clone();
+    tokio::task::spawn_blocking(move || {
+        screen.wait_for("READ-ONLY");
+        screen.wait_for(&bucket_name);
+        send(&mut keys, &format!("/{bucket_name}\r"));
+        send(&mut keys, "u");
+        screen.wait_for("ro/00000.bin");
+        send(&mut keys, "d");
+        screen.wait_for("read-only mode");
+        send(&mut keys, "q");
+        wait_exit(&mut child);
+    })
+    .await
+    .expect("console session");
+    assert_eq!(common::all_uploads(&s3, &bucket).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_endpoint_is_shown_not_crashed_on() {
+    let (mut child, mut keys, screen) =
+        tokio::task::spawn_blocking(|| spawn_console(Some("http://127.0.0.1:9"), &[]))
+            .await
+            .expect("spawn");
+    tokio::task::spawn_blocking(move || {
+        screen.wait_for("listing buckets");
+        send(&mut keys, "q");
+        assert!(wait_exit(&mut child).success());
+    })
+    .await
+    .expect("console session");
+}
