@@ -134,6 +134,18 @@ where
                 let status = service.raw().status_code();
                 let inner = service.err();
                 let code = inner.code().map(str::to_owned);
+                if code.is_none() && status.is_some_and(|s| (200..300).contains(&s)) {
+                    return S3Error {
+                        kind: ErrorKind::Protocol,
+                        code: None,
+                        message: format!(
+                            "the server's answer could not be read (HTTP {}): {}",
+                            status.unwrap_or(200),
+                            short(&context)
+                        ),
+                        status,
+                    };
+                }
                 let kind = kind_for_code(code.as_deref().unwrap_or(""), status);
                 let message = match (inner.message(), &code) {
                     (Some(m), _) if !m.is_empty() => m.to_owned(),

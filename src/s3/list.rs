@@ -5,6 +5,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::types::EncodingType;
 use futures::Stream;
 use futures::stream::try_unfold;
 
@@ -60,6 +61,24 @@ fn upload_fingerprint(key: &str, upload_id: &str) -> u64 {
     hasher.finish()
 }
 
+/// Keys come URL-encoded when the server honoured `encoding-type=url`: XML cannot carry
+/// control characters such as ESC, so one hostile key would otherwise make the page unreadable.
+/// S3 writes a space as `+` (and a real `+` as `%2B`), as botocore decodes it.
+fn decode_key(raw: &str, url_encoded: bool) -> String {
+    if !url_encoded {
+        return raw.to_owned();
+    }
+    let spaced = raw.replace('+', " ");
+    match percent_encoding::percent_decode_str(&spaced).decode_utf8() {
+        Ok(key) => key.into_owned(),
+        Err(_) => raw.to_owned(),
+    }
+}
+
+fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
+    matches!(encoding, Some(EncodingType::Url))
+}
+
 fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -109,15 +128,17 @@ impl S3 {
                 .set_prefix(Some(p.prefix.clone()).filter(|s| !s.is_empty()))
                 .set_delimiter(p.delimiter.clone())
                 .set_continuation_token(p.token.take())
+                .encoding_type(EncodingType::Url)
                 .send()
                 .await
                 .map_err(S3Error::from)?;
+            let encoded = is_url_encoded(page.encoding_type());
             let mut entries = Vec::with_capacity(page.key_count().unwrap_or(0).max(0) as usize);
             for folder in page.common_prefixes() {
                 if let Some(prefix) = folder.prefix() {
                     entries.push(Entry {
                         kind: EntryKind::Folder,
-                        key: prefix.to_owned(),
+                        key: decode_key(prefix, encoded),
                         size: 0,
                         modified: None,
                         storage_class: None,
@@ -125,13 +146,15 @@ impl S3 {
                 }
             }
             for object in page.contents() {
-                let Some(key) = object.key() else { continue };
+                let Some(key) = object.key().map(|k| decode_key(k, encoded)) else {
+                    continue;
+                };
                 if key == p.prefix && p.delimiter.is_some() {
                     continue; // the folder's own marker object
                 }
                 entries.push(Entry {
                     kind: EntryKind::File,
-                    key: key.to_owned(),
+                    key,
                     size: object.size().unwrap_or(0).max(0) as u64,
                     modified: object.last_modified().map(|d| d.secs()),
                     storage_class: p.classes.get(object.storage_class().map(|c| c.as_str())),
@@ -182,17 +205,20 @@ impl S3 {
                 .set_key_marker(p.key_marker.clone())
                 .set_upload_id_marker(p.upload_id_marker.clone())
                 .set_max_uploads(p.page_size)
+                .encoding_type(EncodingType::Url)
                 .send()
                 .await
                 .map_err(S3Error::from)?;
+            let encoded = is_url_encoded(page.encoding_type());
             let mut uploads = Vec::with_capacity(page.uploads().len());
             let mut last: Option<(String, String)> = None;
             for upload in page.uploads() {
                 let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
                     continue;
                 };
-                last = Some((key.to_owned(), id.to_owned()));
-                if !p.seen_uploads.insert(upload_fingerprint(key, id)) {
+                let key = decode_key(key, encoded);
+                last = Some((key.clone(), id.to_owned()));
+                if !p.seen_uploads.insert(upload_fingerprint(&key, id)) {
                     continue;
                 }
                 uploads.push(Upload {
@@ -208,7 +234,7 @@ impl S3 {
                 return Ok(Some((uploads, p)));
             }
             let next = match (
-                non_empty(page.next_key_marker()),
+                non_empty(page.next_key_marker()).map(|k| decode_key(&k, encoded)),
                 page.next_upload_id_marker(),
             ) {
                 (Some(key), id) => (Some(key), id.map(str::to_owned)),
@@ -238,5 +264,29 @@ impl S3 {
             (p.key_marker, p.upload_id_marker) = next;
             Ok(Some((uploads, p)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoded_keys_are_decoded_exactly() {
+        assert_eq!(
+            decode_key("weird/esc-%1B%5B31m.bin", true),
+            "weird/esc-\x1b[31m.bin"
+        );
+        assert_eq!(decode_key("a+b%2Bc", true), "a b+c");
+        assert_eq!(decode_key("%E6%97%A5%E6%9C%AC", true), "日本");
+        assert_eq!(decode_key("a+b%2Bc", false), "a+b%2Bc");
+        assert_eq!(decode_key("bad-%FF", true), "bad-%FF");
+    }
+
+    #[test]
+    fn the_same_upload_twice_has_the_same_fingerprint() {
+        assert_eq!(upload_fingerprint("k", "1"), upload_fingerprint("k", "1"));
+        assert_ne!(upload_fingerprint("k", "1"), upload_fingerprint("k", "2"));
+        assert_ne!(upload_fingerprint("ab", "c"), upload_fingerprint("a", "bc"));
     }
 }
