@@ -76,7 +76,7 @@ pub async fn seed(s3: &S3, uploads_per_bucket: usize) -> Result<(), S3Error> {
     }
     uploads.push((
         "media-uploads",
-        format!("very/long/{}/name.bin", "deep-folder-name/".repeat(40)),
+        format!("very/long/{}name.bin", "deep-folder-name/".repeat(40)),
         0,
     ));
     stream::iter(uploads)

@@ -32,6 +32,7 @@ echo "$pid" > "$pid_file"
 read -r _ignored
 kill "$pid" 2>/dev/null
 wait "$pid"
+rm -rf "$(dirname "$pid_file")"
 "#;
 
 pub struct GarageServer {
