@@ -11,9 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command};
 use crate::retry::Backoff;
-use crate::s3::{AbortOutcome, S3, S3Error, UploadRef};
+use crate::s3::{AbortOutcome, ErrorKind, S3, S3Error, UploadRef};
 
 pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Connection failures in a row (each after its retries) that end a job early.
+pub const GIVE_UP_AFTER_UNREACHABLE: usize = 8;
 
 pub struct Tasks {
     s3: S3,
@@ -160,8 +162,12 @@ pub async fn abort_all(
     let uploads = Arc::new(uploads);
     let started = AtomicUsize::new(0);
     let backoff = Backoff::default();
+    // A server that stopped answering would fail every remaining upload one by one: stop
+    // scheduling instead, and leave the rest as not attempted.
+    let stop = token.child_token();
+    let mut unreachable_in_a_row = 0;
     let mut results = stream::iter(0..uploads.len())
-        .take_while(|_| std::future::ready(!token.is_cancelled()))
+        .take_while(|_| std::future::ready(!stop.is_cancelled()))
         .map(|i| {
             started.fetch_add(1, Ordering::Relaxed);
             let upload = &uploads[i];
@@ -175,6 +181,15 @@ pub async fn abort_all(
         })
         .buffer_unordered(concurrency.max(1));
     while let Some((i, result)) = results.next().await {
+        match &result {
+            Err(err) if matches!(err.kind, ErrorKind::Unreachable | ErrorKind::Timeout) => {
+                unreachable_in_a_row += 1;
+                if unreachable_in_a_row >= GIVE_UP_AFTER_UNREACHABLE {
+                    stop.cancel();
+                }
+            }
+            _ => unreachable_in_a_row = 0,
+        }
         report(uploads[i].clone(), result);
     }
     drop(results);

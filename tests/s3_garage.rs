@@ -293,3 +293,56 @@ async fn hostile_keys_are_listed_and_aborted_exactly() {
     }
     assert!(common::all_uploads(&s3, &bucket).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_server_that_dies_mid_clear_ends_the_job_with_the_rest_not_attempted() {
+    // A server of its own, to kill.
+    let binary = partsweep::garage::find_binary(None).expect("garage");
+    let mut server = partsweep::garage::GarageServer::start(&binary)
+        .await
+        .expect("garage");
+    let s3 = server.client().await;
+    let bucket = common::bucket(&s3, "dies").await;
+    let uploads = common::start_uploads(&s3, &bucket, "", 400).await;
+    let refs: Vec<UploadRef> = uploads
+        .iter()
+        .map(|(key, upload_id)| UploadRef {
+            key: key.clone(),
+            upload_id: upload_id.clone(),
+        })
+        .collect();
+    let mut aborted = 0;
+    let mut failed = 0;
+    let not_attempted = abort_all(
+        &s3,
+        &bucket,
+        refs,
+        4,
+        &CancellationToken::new(),
+        |_, result| {
+            match result {
+                Ok(_) => aborted += 1,
+                Err(err) => {
+                    assert!(
+                        matches!(
+                            err.kind,
+                            ErrorKind::Unreachable | ErrorKind::Timeout | ErrorKind::Transient
+                        ),
+                        "{err:?}"
+                    );
+                    failed += 1;
+                }
+            }
+            if aborted == 20 {
+                server.kill();
+            }
+        },
+    )
+    .await;
+    assert!(aborted >= 20, "{aborted}");
+    assert!(
+        (1..40).contains(&failed),
+        "stopped early, not after every upload failed: {failed}"
+    );
+    assert_eq!(aborted + failed + not_attempted.len(), 400);
+}

@@ -1,7 +1,7 @@
 //! Confirmation and summary dialogs, centred over everything else.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
@@ -52,25 +52,37 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog) {
         ),
     };
     let width = 76u16;
-    let inner_width = width.saturating_sub(4) as usize;
+    let inner_width = width.saturating_sub(2) as usize;
+    // Word wrap can take a line more than its width suggests: leave that slack.
     let body_height: usize = body
         .iter()
-        .map(|l| (unicode_width::UnicodeWidthStr::width(l.as_str()) / inner_width.max(1)) + 1)
+        .map(|l| {
+            let w = unicode_width::UnicodeWidthStr::width(l.as_str());
+            if w <= inner_width {
+                1
+            } else {
+                w.div_ceil(inner_width.max(1)) + 1
+            }
+        })
         .sum();
-    let rect = centered(area, width, body_height as u16 + 5);
+    // Borders, a blank line and the buttons.
+    let rect = centered(area, width, body_height as u16 + 4);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(color))
         .title(Line::from(format!(" {title} ")).bold());
-    let mut lines: Vec<Line> = body.iter().map(|l| Line::from(l.clone())).collect();
-    lines.push(Line::default());
-    lines.push(buttons);
+    let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    frame.render_widget(block, rect);
+    // The buttons keep their line whatever the body does.
+    let [text, _, button_line] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line> = body.iter().map(|l| Line::from(l.clone())).collect();
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    frame.render_widget(buttons, button_line);
 }
