@@ -513,6 +513,110 @@ mod tests {
     }
 
     #[test]
+    #[allow(deprecated)]
+    fn fields_partsweep_does_not_edit_survive_every_change() {
+        use aws_sdk_s3::types::{
+            NoncurrentVersionExpiration, NoncurrentVersionTransition, Transition,
+            TransitionStorageClass,
+        };
+        let archive = LifecycleRule::from_sdk(
+            sdk::LifecycleRule::builder()
+                .id("archive")
+                .status(ExpirationStatus::Enabled)
+                .filter(
+                    LifecycleRuleFilter::builder()
+                        .tag(
+                            Tag::builder()
+                                .key("keep")
+                                .value("yes")
+                                .build()
+                                .expect("tag"),
+                        )
+                        .build(),
+                )
+                .transitions(
+                    Transition::builder()
+                        .days(30)
+                        .storage_class(TransitionStorageClass::Glacier)
+                        .build(),
+                )
+                .noncurrent_version_transitions(
+                    NoncurrentVersionTransition::builder()
+                        .noncurrent_days(10)
+                        .storage_class(TransitionStorageClass::StandardIa)
+                        .build(),
+                )
+                .noncurrent_version_expiration(
+                    NoncurrentVersionExpiration::builder()
+                        .noncurrent_days(90)
+                        .newer_noncurrent_versions(3)
+                        .build(),
+                )
+                .expiration(
+                    LifecycleExpiration::builder()
+                        .expired_object_delete_marker(true)
+                        .build(),
+                )
+                .build()
+                .expect("rule"),
+        );
+        assert_eq!(
+            archive.actions,
+            [
+                "remove expired delete markers",
+                "move to GLACIER after 30 days",
+                "expire noncurrent versions after 90 days (keep 3 newest)",
+                "move noncurrent versions to STANDARD_IA after 10 days",
+            ]
+        );
+        let legacy = LifecycleRule::from_sdk(
+            sdk::LifecycleRule::builder()
+                .id("legacy")
+                .status(ExpirationStatus::Enabled)
+                .prefix("old/")
+                .abort_incomplete_multipart_upload(
+                    AbortIncompleteMultipartUpload::builder()
+                        .days_after_initiation(5)
+                        .build(),
+                )
+                .build()
+                .expect("rule"),
+        );
+        assert_eq!(legacy.scope, RuleScope::Prefix("old/".into()));
+        let rules = vec![archive.clone(), legacy.clone()];
+        let add = RuleChange::AddAbort {
+            id: "new".into(),
+            prefix: String::new(),
+            days: 7,
+            enabled: true,
+        };
+        let added = apply_change(rules.clone(), &add).expect("add");
+        assert_eq!(added[..2], rules[..]);
+        // Disabling the tagged rule changes its status and nothing else.
+        let disable = RuleChange::Edit {
+            id: "archive".into(),
+            days: None,
+            prefix: None,
+            enabled: false,
+        };
+        let disabled = apply_change(rules.clone(), &disable).expect("disable");
+        let mut expected = archive.sdk().clone();
+        expected.status = ExpirationStatus::Disabled;
+        assert_eq!(disabled[0].sdk(), &expected);
+        // A legacy rule keeps its prefix where it was.
+        let move_legacy = RuleChange::Edit {
+            id: "legacy".into(),
+            days: Some(2),
+            prefix: Some("older/".into()),
+            enabled: true,
+        };
+        let moved = apply_change(rules, &move_legacy).expect("edit");
+        assert_eq!(moved[1].sdk().prefix.as_deref(), Some("older/"));
+        assert_eq!(moved[1].sdk().filter, None);
+        assert_eq!(moved[0], archive);
+    }
+
+    #[test]
     fn add_refuses_a_duplicate_id_and_delete_an_unknown_one() {
         let rules = vec![expiring("x", "", 1)];
         let add = RuleChange::AddAbort {
