@@ -82,7 +82,8 @@ pub fn check_abort_rule(
             ));
         }
     }
-    if let Some(prefix) = prefix {
+    // Overlap matters only for a rule that aborts uploads.
+    if let (Some(prefix), Some(_)) = (prefix, check.days) {
         for other in existing {
             if Some(other.id.as_str()) == editing {
                 continue;
