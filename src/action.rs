@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::s3::{AbortOutcome, Bucket, Entry, S3Error, Timestamp, Upload, UploadRef};
+use crate::s3::{LifecycleRule, RuleChange};
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
 pub type RequestId = u64;
@@ -45,6 +46,19 @@ pub enum Action {
         job: JobId,
         not_attempted: Vec<UploadRef>,
     },
+    /// A bucket's lifecycle rules, for its pane (`request`) or the bucket list (`request` 0).
+    LifecycleLoaded {
+        request: RequestId,
+        bucket: String,
+        result: Result<Vec<LifecycleRule>, S3Error>,
+    },
+    /// A rule change was written; `result` holds the rules read back afterwards.
+    LifecycleChanged {
+        request: RequestId,
+        bucket: String,
+        change: RuleChange,
+        result: Result<Vec<LifecycleRule>, S3Error>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,5 +88,19 @@ pub enum Command {
     /// Start nothing more for this job; in-flight calls finish.
     CancelJob {
         job: JobId,
+    },
+    LoadLifecycle {
+        request: RequestId,
+        bucket: String,
+    },
+    /// Read these buckets' lifecycle rules, a few at a time, for the bucket list's auto-clear column.
+    LoadCoverage {
+        buckets: Vec<String>,
+    },
+    /// Read the bucket's lifecycle configuration, apply `change`, write it all back, read again.
+    ChangeLifecycle {
+        request: RequestId,
+        bucket: String,
+        change: RuleChange,
     },
 }

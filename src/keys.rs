@@ -26,6 +26,10 @@ pub enum Intent {
     ClearAll,
     Mark,
     MarkAll,
+    LifecycleTab,
+    AddRule,
+    EditRule,
+    DeleteRule,
 }
 
 /// Where a binding applies.
@@ -35,6 +39,7 @@ pub enum Scope {
     Buckets,
     Files,
     Uploads,
+    Lifecycle,
 }
 
 pub struct Binding {
@@ -65,7 +70,7 @@ const fn bind(
 use KeyCode::{
     BackTab, Backspace, Char, Delete, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up,
 };
-use Scope::{Buckets, Everywhere, Files, Uploads};
+use Scope::{Buckets, Everywhere, Files, Lifecycle, Uploads};
 
 pub const BINDINGS: &[Binding] = &[
     bind(&[Enter], "open", Intent::Open, Buckets, true),
@@ -87,20 +92,8 @@ pub const BINDINGS: &[Binding] = &[
         Uploads,
         false,
     ),
-    bind(
-        &[Tab, BackTab],
-        "files/uploads",
-        Intent::NextTab,
-        Files,
-        true,
-    ),
-    bind(
-        &[Tab, BackTab],
-        "files/uploads",
-        Intent::NextTab,
-        Uploads,
-        true,
-    ),
+    bind(&[Tab, BackTab], "next tab", Intent::NextTab, Files, true),
+    bind(&[Tab, BackTab], "next tab", Intent::NextTab, Uploads, true),
     bind(&[Char('1')], "files tab", Intent::FilesTab, Files, false),
     bind(&[Char('1')], "files tab", Intent::FilesTab, Uploads, false),
     bind(
@@ -117,6 +110,70 @@ pub const BINDINGS: &[Binding] = &[
         Uploads,
         false,
     ),
+    bind(
+        &[Char('n'), Char('a')],
+        "add rule",
+        Intent::AddRule,
+        Lifecycle,
+        true,
+    ),
+    bind(
+        &[Char('e'), Enter],
+        "edit rule",
+        Intent::EditRule,
+        Lifecycle,
+        true,
+    ),
+    bind(
+        &[Char('d'), Delete],
+        "delete rule",
+        Intent::DeleteRule,
+        Lifecycle,
+        true,
+    ),
+    bind(
+        &[Tab, BackTab],
+        "next tab",
+        Intent::NextTab,
+        Lifecycle,
+        true,
+    ),
+    bind(
+        &[Char('1')],
+        "files tab",
+        Intent::FilesTab,
+        Lifecycle,
+        false,
+    ),
+    bind(
+        &[Char('2')],
+        "uploads tab",
+        Intent::UploadsTab,
+        Lifecycle,
+        false,
+    ),
+    bind(
+        &[Char('3')],
+        "lifecycle tab",
+        Intent::LifecycleTab,
+        Files,
+        false,
+    ),
+    bind(
+        &[Char('3')],
+        "lifecycle tab",
+        Intent::LifecycleTab,
+        Uploads,
+        false,
+    ),
+    bind(
+        &[Char('3')],
+        "lifecycle tab",
+        Intent::LifecycleTab,
+        Lifecycle,
+        false,
+    ),
+    bind(&[Esc, Backspace], "back", Intent::Back, Lifecycle, true),
     bind(&[Esc, Backspace], "back", Intent::Back, Files, true),
     bind(&[Esc, Backspace], "back", Intent::Back, Uploads, true),
     bind(&[Char('/')], "filter", Intent::Filter, Everywhere, true),

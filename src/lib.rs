@@ -8,6 +8,7 @@ pub mod demo;
 pub mod format;
 pub mod garage;
 pub mod keys;
+pub mod lifecycle_cli;
 pub mod retry;
 pub mod s3;
 pub mod tasks;

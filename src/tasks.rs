@@ -16,6 +16,8 @@ use crate::s3::{AbortOutcome, ErrorKind, S3, S3Error, UploadRef};
 pub const DEFAULT_CONCURRENCY: usize = 32;
 /// Connection failures in a row (each after its retries) that end a job early.
 pub const GIVE_UP_AFTER_UNREACHABLE: usize = 8;
+/// Lifecycle reads in flight at once for the bucket list: light, and never crowding out the UI's own calls.
+const COVERAGE_CONCURRENCY: usize = 8;
 
 pub struct Tasks {
     s3: S3,
@@ -86,6 +88,54 @@ impl Tasks {
             }
             Command::CancelRequest { request } | Command::CancelJob { job: request } => {
                 self.cancel(request)
+            }
+            Command::LoadLifecycle { request, bucket } => {
+                tokio::spawn(async move {
+                    let result = s3.lifecycle_rules(&bucket).await;
+                    let _ = tx.send(Action::LifecycleLoaded {
+                        request,
+                        bucket,
+                        result,
+                    });
+                });
+            }
+            Command::LoadCoverage { buckets } => {
+                tokio::spawn(async move {
+                    let mut results = stream::iter(buckets)
+                        .map(|bucket| {
+                            let s3 = &s3;
+                            async move {
+                                let result = s3.lifecycle_rules(&bucket).await;
+                                (bucket, result)
+                            }
+                        })
+                        .buffer_unordered(COVERAGE_CONCURRENCY);
+                    while let Some((bucket, result)) = results.next().await {
+                        let action = Action::LifecycleLoaded {
+                            request: 0,
+                            bucket,
+                            result,
+                        };
+                        if tx.send(action).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            Command::ChangeLifecycle {
+                request,
+                bucket,
+                change,
+            } => {
+                tokio::spawn(async move {
+                    let result = s3.change_lifecycle(&bucket, &change).await;
+                    let _ = tx.send(Action::LifecycleChanged {
+                        request,
+                        bucket,
+                        change,
+                        result,
+                    });
+                });
             }
             Command::AbortUploads {
                 job,

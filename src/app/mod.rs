@@ -1,6 +1,7 @@
 //! All console state, and `update`: the one place it changes. No I/O here: `update`
 //! returns [`Command`]s for the task runner, whose results come back as [`Action`]s.
 
+pub mod lifecycle;
 mod rows;
 pub mod table;
 
@@ -10,6 +11,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
+pub use lifecycle::{Coverage, FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
 use table::{Row, Table};
 
@@ -17,6 +19,7 @@ use crate::action::{Action, Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{self, Intent, Scope};
 use crate::s3::{AbortOutcome, Bucket, Entry, EntryKind, S3Error, Timestamp, UploadRef};
+use crate::s3::{LifecycleRule, RuleChange};
 use crate::text::escape;
 
 /// A table plus the state of the request that fills it.
@@ -43,6 +46,7 @@ impl<T> Default for Listing<T> {
 pub enum Tab {
     Files,
     Uploads,
+    Lifecycle,
 }
 
 /// An open bucket: its folder view and its incomplete uploads.
@@ -54,6 +58,7 @@ pub struct BucketView {
     pub prefix: String,
     pub files: Listing<Entry>,
     pub uploads: Listing<UploadRow>,
+    pub lifecycle: Listing<LifecycleRule>,
     /// Uploads whose abort failed, re-marked when the list is read again.
     failed: HashSet<UploadRef>,
 }
@@ -79,6 +84,10 @@ pub enum Pending {
         bucket: String,
         uploads: Vec<UploadRef>,
         clear_all: bool,
+    },
+    Lifecycle {
+        bucket: String,
+        change: RuleChange,
     },
 }
 
@@ -133,6 +142,10 @@ pub struct App {
     pub toast: Option<Toast>,
     pub job: Option<Job>,
     pub quit: bool,
+    /// Whether each bucket's incomplete uploads are aborted by a lifecycle rule.
+    pub coverage: HashMap<String, Coverage>,
+    /// The add/edit lifecycle rule form, when open.
+    pub lifecycle_form: Option<LifecycleForm>,
     next_id: u64,
 }
 
@@ -153,6 +166,8 @@ impl App {
             toast: None,
             job: None,
             quit: false,
+            coverage: HashMap::new(),
+            lifecycle_form: None,
             next_id: 1,
         }
     }
@@ -171,6 +186,7 @@ impl App {
         match &self.bucket {
             None => Scope::Buckets,
             Some(view) if view.tab == Tab::Files => Scope::Files,
+            Some(view) if view.tab == Tab::Lifecycle => Scope::Lifecycle,
             Some(_) => Scope::Uploads,
         }
     }
@@ -185,6 +201,7 @@ impl App {
         if let Some(view) = &mut self.bucket {
             view.files.table.settle();
             view.uploads.table.settle();
+            view.lifecycle.table.settle();
         }
         if self.toast.as_ref().is_some_and(|t| t.until <= self.millis) {
             self.toast = None;
@@ -216,6 +233,7 @@ impl App {
                         Ok(buckets) => {
                             self.buckets.error = None;
                             self.buckets.table.replace(buckets, self.now);
+                            return self.load_coverage();
                         }
                         Err(err) => self.fail_listing(err, "listing buckets"),
                     }
@@ -247,6 +265,20 @@ impl App {
                 vec![]
             }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
+            Action::LifecycleLoaded {
+                request,
+                bucket,
+                result,
+            } => {
+                self.on_lifecycle_loaded(request, bucket, result);
+                vec![]
+            }
+            Action::LifecycleChanged {
+                request,
+                bucket,
+                change,
+                result,
+            } => self.on_lifecycle_changed(request, bucket, change, result),
         }
     }
 
@@ -357,6 +389,9 @@ impl App {
         if self.dialog.is_some() {
             return self.on_dialog_key(key);
         }
+        if self.lifecycle_form.is_some() {
+            return self.on_lifecycle_form_key(key);
+        }
         if self.filter_input.is_some() {
             self.on_filter_key(key);
             return vec![];
@@ -382,7 +417,7 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) {
-        if self.dialog.is_some() || self.help {
+        if self.dialog.is_some() || self.help || self.lifecycle_form.is_some() {
             return;
         }
         match mouse.kind {
@@ -397,6 +432,7 @@ impl App {
         match (&mut self.bucket, scope) {
             (Some(view), Scope::Files) => view.files.table.move_by(delta),
             (Some(view), Scope::Uploads) => view.uploads.table.move_by(delta),
+            (Some(view), Scope::Lifecycle) => view.lifecycle.table.move_by(delta),
             _ => self.buckets.table.move_by(delta),
         }
     }
@@ -405,6 +441,7 @@ impl App {
         match (&self.bucket, self.scope()) {
             (Some(view), Scope::Files) => view.files.table.page_size(),
             (Some(view), Scope::Uploads) => view.uploads.table.page_size(),
+            (Some(view), Scope::Lifecycle) => view.lifecycle.table.page_size(),
             _ => self.buckets.table.page_size(),
         }
     }
@@ -433,12 +470,17 @@ impl App {
                 if let Some(view) = &mut self.bucket {
                     view.tab = match view.tab {
                         Tab::Files => Tab::Uploads,
-                        Tab::Uploads => Tab::Files,
+                        Tab::Uploads => Tab::Lifecycle,
+                        Tab::Lifecycle => Tab::Files,
                     };
                 }
             }
             Intent::FilesTab => self.set_tab(Tab::Files),
             Intent::UploadsTab => self.set_tab(Tab::Uploads),
+            Intent::LifecycleTab => self.set_tab(Tab::Lifecycle),
+            Intent::AddRule => self.open_add_rule(),
+            Intent::EditRule => self.open_edit_rule(),
+            Intent::DeleteRule => self.ask_delete_rule(),
             Intent::Delete => self.ask_abort_selected(),
             Intent::ClearAll => self.ask_clear_all(),
             Intent::Mark => self.toggle_mark(),
@@ -457,6 +499,7 @@ impl App {
         match (&self.bucket, self.scope()) {
             (Some(view), Scope::Files) => view.files.table.filter.text.clone(),
             (Some(view), Scope::Uploads) => view.uploads.table.filter.text.clone(),
+            (Some(view), Scope::Lifecycle) => view.lifecycle.table.filter.text.clone(),
             _ => self.buckets.table.filter.text.clone(),
         }
     }
@@ -467,6 +510,7 @@ impl App {
         match (&mut self.bucket, scope) {
             (Some(view), Scope::Files) => view.files.table.set_filter(text, now),
             (Some(view), Scope::Uploads) => view.uploads.table.set_filter(text, now),
+            (Some(view), Scope::Lifecycle) => view.lifecycle.table.set_filter(text, now),
             _ => self.buckets.table.set_filter(text, now),
         }
     }
@@ -509,6 +553,9 @@ impl App {
             (Some(view), Scope::Files) => next(&mut view.files.table, FILE_SORTS.len(), reverse),
             (Some(view), Scope::Uploads) => {
                 next(&mut view.uploads.table, UPLOAD_SORTS.len(), reverse)
+            }
+            (Some(view), Scope::Lifecycle) => {
+                next(&mut view.lifecycle.table, LIFECYCLE_SORTS.len(), reverse)
             }
             _ => next(&mut self.buckets.table, BUCKET_SORTS.len(), reverse),
         }
@@ -573,6 +620,7 @@ impl App {
                 }
                 self.load_uploads()
             }
+            Scope::Lifecycle => self.load_lifecycle(),
         }
     }
 
@@ -600,6 +648,10 @@ impl App {
                 }
             }
             Scope::Uploads => vec![],
+            Scope::Lifecycle => {
+                self.open_edit_rule();
+                vec![]
+            }
         }
     }
 
@@ -613,10 +665,12 @@ impl App {
             prefix: String::new(),
             files: Listing::default(),
             uploads: Listing::default(),
+            lifecycle: Listing::default(),
             failed: HashSet::new(),
         });
         let mut commands = self.load_folder();
         commands.extend(self.load_uploads());
+        commands.extend(self.load_lifecycle());
         commands.retain(|c| !matches!(c, Command::CancelRequest { request: 0 }));
         commands
     }
@@ -642,6 +696,7 @@ impl App {
                 request: view.uploads.request,
             },
         ];
+        self.lifecycle_form = None;
         self.bucket = None;
         commands
     }
@@ -870,6 +925,7 @@ impl App {
                     uploads,
                 }]
             }
+            Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
         }
     }
 

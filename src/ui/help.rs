@@ -17,6 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, _app: &App) {
         (Scope::Buckets, "Bucket list"),
         (Scope::Files, "File list"),
         (Scope::Uploads, "Incomplete uploads"),
+        (Scope::Lifecycle, "Lifecycle rules"),
     ] {
         lines.push(Line::from(heading).bold().fg(Color::Cyan));
         let mut seen = Vec::new();

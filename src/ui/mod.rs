@@ -4,6 +4,8 @@ mod buckets;
 mod dialog;
 mod files;
 mod help;
+mod lifecycle;
+mod lifecycle_form;
 mod status;
 mod uploads;
 
@@ -53,10 +55,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(view) => match view.tab {
             Tab::Files => files::draw(frame, body, app, view),
             Tab::Uploads => uploads::draw(frame, body, app, view),
+            Tab::Lifecycle => lifecycle::draw(frame, body, app, view),
         },
     }
     status::status_line(frame, status_line, app);
     status::footer(frame, footer, app);
+    if let Some(form) = &app.lifecycle_form {
+        lifecycle_form::draw(frame, area, form);
+    }
     if let Some(dialog) = &app.dialog {
         dialog::draw(frame, area, dialog);
     }

@@ -65,6 +65,8 @@ pub fn breadcrumbs(frame: &mut Frame, area: Rect, app: &App) {
             format!("2 Incomplete uploads ({count})"),
             view.tab == Tab::Uploads,
         ),
+        Span::raw(" "),
+        tab("3 Lifecycle".into(), view.tab == Tab::Lifecycle),
     ];
     let tabs_width: usize = tabs.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(tabs_width + 4);

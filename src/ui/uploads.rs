@@ -33,6 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     if listing.loading {
         extra.push_str(&format!(" {} listing", spinner(app)));
     }
+    extra.push_str(&format!(
+        " · auto-clear: {}",
+        super::lifecycle::coverage_words(app, &view.name)
+    ));
     let block = pane_block(
         "Incomplete multipart uploads",
         &listing.table,

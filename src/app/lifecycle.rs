@@ -1,0 +1,964 @@
+//! The lifecycle pane and its add/edit form: state, validation (shared with the CLI) and
+//! the read-change-write round trips they start.
+
+use std::cmp::Ordering;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::table::{Filter, Row};
+use super::{App, Dialog, Level, Pending};
+use crate::action::{Command, RequestId};
+use crate::format;
+use crate::s3::{LifecycleRule, RuleChange, RuleScope, S3Error, Timestamp};
+use crate::text::escape;
+
+pub const MIN_DAYS: i32 = 1;
+pub const MAX_DAYS: i32 = 3650;
+/// S3 refuses a configuration with more rules than this.
+pub const MAX_RULES: usize = 1000;
+/// S3's limit on a rule id.
+pub const MAX_ID_LEN: usize = 255;
+pub const DEFAULT_DAYS: i32 = 7;
+pub const LIFECYCLE_SORTS: &[&str] = &["id", "abort days", "status"];
+pub const SCHEDULE_NOTE: &str =
+    "The server applies rules on its own schedule (AWS: within a day or two; Garage: daily).";
+
+/// What validating an abort rule found. `days` is set when the days text is valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleCheck {
+    pub days: Option<i32>,
+    pub errors: Vec<String>,
+    /// Worth knowing, but the rule may be saved anyway.
+    pub warnings: Vec<String>,
+}
+
+impl RuleCheck {
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Checks an abort rule before it is added (`editing: None`) or an existing rule is edited.
+/// `prefix` is `None` when the scope is not edited (tag or size filters), `Some("")` for the
+/// whole bucket. The form and `partsweep lifecycle` both use this.
+pub fn check_abort_rule(
+    existing: &[LifecycleRule],
+    editing: Option<&str>,
+    id: &str,
+    prefix: Option<&str>,
+    days: &str,
+) -> RuleCheck {
+    let mut check = RuleCheck::default();
+    let days = days.trim();
+    let edited_rule = editing.and_then(|e| existing.iter().find(|r| r.id == e));
+    let days_optional = edited_rule.is_some_and(|r| r.abort_days.is_none());
+    if days.is_empty() && days_optional {
+        check.days = None;
+    } else {
+        match days.parse::<i32>() {
+            Ok(n) if (MIN_DAYS..=MAX_DAYS).contains(&n) => check.days = Some(n),
+            _ => check.errors.push(format!(
+                "days must be a whole number from {MIN_DAYS} to {MAX_DAYS}"
+            )),
+        }
+    }
+    let id = id.trim();
+    if editing.is_none() {
+        if id.is_empty() {
+            check.errors.push("the rule id is empty".into());
+        } else if id.chars().count() > MAX_ID_LEN {
+            check.errors.push(format!(
+                "the rule id is longer than {MAX_ID_LEN} characters"
+            ));
+        } else if existing.iter().any(|r| r.id == id) {
+            check
+                .errors
+                .push(format!("a rule with id {:?} already exists", escape(id)));
+        }
+        if existing.len() >= MAX_RULES {
+            check.errors.push(format!(
+                "this bucket already has {} rules, the most S3 allows",
+                format::count(MAX_RULES as u64)
+            ));
+        }
+    }
+    // Overlap matters only for a rule that aborts uploads.
+    if let (Some(prefix), Some(_)) = (prefix, check.days) {
+        for other in existing {
+            if Some(other.id.as_str()) == editing {
+                continue;
+            }
+            let (Some(other_days), Some(other_prefix)) =
+                (other.abort_days, other.scope.editable_prefix())
+            else {
+                continue;
+            };
+            if prefix.starts_with(other_prefix) || other_prefix.starts_with(prefix) {
+                check.warnings.push(format!(
+                    "overlaps rule {:?} ({}, aborts after {other_days}d{}): the shorter period wins",
+                    escape(&other.id),
+                    other.scope.describe(),
+                    if other.enabled { "" } else { ", disabled" }
+                ));
+            }
+        }
+    }
+    check
+}
+
+/// A rule id not yet used in the bucket.
+pub fn default_rule_id(existing: &[LifecycleRule]) -> String {
+    let base = "abort-incomplete-uploads";
+    let taken = |id: &str| existing.iter().any(|r| r.id == id);
+    if !taken(base) {
+        return base.into();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_else(|| base.into())
+}
+
+/// Whether incomplete uploads in a bucket are aborted automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Not read yet, or not readable with these credentials.
+    Unknown,
+    None,
+    /// An enabled rule covers the whole bucket; the shortest period.
+    WholeBucket(i32),
+    /// Enabled rules cover only some prefixes or filtered objects; the shortest period.
+    Partly(i32),
+}
+
+impl Coverage {
+    pub fn of(rules: &[LifecycleRule]) -> Coverage {
+        let enabled_abort = || rules.iter().filter(|r| r.enabled && r.abort_days.is_some());
+        let whole = enabled_abort()
+            .filter(|r| r.scope == RuleScope::WholeBucket)
+            .filter_map(|r| r.abort_days)
+            .min();
+        let any = enabled_abort().filter_map(|r| r.abort_days).min();
+        match (whole, any) {
+            (Some(days), _) => Coverage::WholeBucket(days),
+            (None, Some(days)) => Coverage::Partly(days),
+            (None, None) => Coverage::None,
+        }
+    }
+
+    /// `-`, `none`, `7d`, or `7d part` for a prefix-only rule.
+    pub fn label(&self) -> String {
+        match self {
+            Coverage::Unknown => "-".into(),
+            Coverage::None => "none".into(),
+            Coverage::WholeBucket(days) => format!("{days}d"),
+            Coverage::Partly(days) => format!("{days}d part"),
+        }
+    }
+}
+
+impl Row for LifecycleRule {
+    fn matches(&self, filter: &Filter, _now: Timestamp) -> bool {
+        filter.matches_text(&self.id) || filter.matches_text(&self.scope.describe())
+    }
+
+    fn compare(&self, other: &Self, column: usize) -> Ordering {
+        match column {
+            1 => self.abort_days.cmp(&other.abort_days),
+            2 => other.enabled.cmp(&self.enabled),
+            _ => Ordering::Equal,
+        }
+        .then_with(|| self.id.cmp(&other.id))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Scope,
+    Prefix,
+    Days,
+    Id,
+    Enabled,
+}
+
+const FIELDS: [FormField; 5] = [
+    FormField::Scope,
+    FormField::Prefix,
+    FormField::Days,
+    FormField::Id,
+    FormField::Enabled,
+];
+
+/// The add/edit rule form. Checked on every keystroke, so its messages are always current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleForm {
+    pub bucket: String,
+    /// The id of the rule being edited; `None` when adding.
+    pub editing: Option<String>,
+    pub whole_bucket: bool,
+    pub prefix: String,
+    /// Set when the rule filters by tags or size: its scope is shown, not edited.
+    pub fixed_scope: Option<String>,
+    pub days: String,
+    pub id: String,
+    pub enabled: bool,
+    pub focus: FormField,
+    pub check: RuleCheck,
+}
+
+impl LifecycleForm {
+    pub fn add(bucket: &str, existing: &[LifecycleRule]) -> Self {
+        let mut form = LifecycleForm {
+            bucket: bucket.to_owned(),
+            editing: None,
+            whole_bucket: true,
+            prefix: String::new(),
+            fixed_scope: None,
+            days: DEFAULT_DAYS.to_string(),
+            id: default_rule_id(existing),
+            enabled: true,
+            focus: FormField::Scope,
+            check: RuleCheck::default(),
+        };
+        form.recheck(existing);
+        form
+    }
+
+    pub fn edit(bucket: &str, rule: &LifecycleRule, existing: &[LifecycleRule]) -> Self {
+        let (whole_bucket, prefix, fixed_scope) = match &rule.scope {
+            RuleScope::WholeBucket => (true, String::new(), None),
+            RuleScope::Prefix(prefix) => (false, prefix.clone(), None),
+            RuleScope::Filtered(text) => (false, String::new(), Some(text.clone())),
+        };
+        let mut form = LifecycleForm {
+            bucket: bucket.to_owned(),
+            editing: Some(rule.id.clone()),
+            whole_bucket,
+            prefix,
+            fixed_scope,
+            days: rule.abort_days.map(|d| d.to_string()).unwrap_or_default(),
+            id: rule.id.clone(),
+            enabled: rule.enabled,
+            focus: FormField::Days,
+            check: RuleCheck::default(),
+        };
+        form.recheck(existing);
+        form
+    }
+
+    /// The prefix to write: `None` leaves a filtered rule's scope alone.
+    fn scope_prefix(&self) -> Option<&str> {
+        match (&self.fixed_scope, self.whole_bucket) {
+            (Some(_), _) => None,
+            (None, true) => Some(""),
+            (None, false) => Some(&self.prefix),
+        }
+    }
+
+    pub fn field_active(&self, field: FormField) -> bool {
+        match field {
+            FormField::Scope => self.fixed_scope.is_none(),
+            FormField::Prefix => self.fixed_scope.is_none() && !self.whole_bucket,
+            FormField::Id => self.editing.is_none(),
+            FormField::Days | FormField::Enabled => true,
+        }
+    }
+
+    fn recheck(&mut self, existing: &[LifecycleRule]) {
+        self.check = check_abort_rule(
+            existing,
+            self.editing.as_deref(),
+            &self.id,
+            self.scope_prefix(),
+            &self.days,
+        );
+        if self.fixed_scope.is_none() && !self.whole_bucket && self.prefix.is_empty() {
+            self.check
+                .errors
+                .push("type a prefix, or choose the whole bucket".into());
+        }
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let current = FIELDS.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = FIELDS.len();
+        for step in 1..=n {
+            let index = if forward {
+                (current + step) % n
+            } else {
+                (current + n - step) % n
+            };
+            if self.field_active(FIELDS[index]) {
+                self.focus = FIELDS[index];
+                return;
+            }
+        }
+    }
+
+    /// The change the form describes, if it is valid.
+    pub fn change(&self) -> Option<RuleChange> {
+        if !self.check.is_ok() {
+            return None;
+        }
+        let prefix = self.scope_prefix().map(str::to_owned);
+        Some(match &self.editing {
+            None => RuleChange::AddAbort {
+                id: self.id.trim().to_owned(),
+                prefix: prefix.unwrap_or_default(),
+                days: self.check.days?,
+                enabled: self.enabled,
+            },
+            Some(id) => RuleChange::Edit {
+                id: id.clone(),
+                days: self.check.days,
+                prefix,
+                enabled: self.enabled,
+            },
+        })
+    }
+}
+
+fn scope_words(prefix: &str) -> String {
+    if prefix.is_empty() {
+        "whole bucket".into()
+    } else {
+        format!("prefix {}", escape(prefix))
+    }
+}
+
+impl App {
+    pub(super) fn lifecycle_rules(&self) -> &[LifecycleRule] {
+        self.bucket
+            .as_ref()
+            .map(|v| v.lifecycle.table.items.as_slice())
+            .unwrap_or(&[])
+    }
+
+    pub(super) fn load_lifecycle(&mut self) -> Vec<Command> {
+        let request = self.next_id();
+        let Some(view) = &mut self.bucket else {
+            return vec![];
+        };
+        view.lifecycle.request = request;
+        view.lifecycle.loading = true;
+        view.lifecycle.error = None;
+        vec![Command::LoadLifecycle {
+            request,
+            bucket: view.name.clone(),
+        }]
+    }
+
+    /// After the bucket list loads: read every bucket's rules in the background.
+    pub(super) fn load_coverage(&mut self) -> Vec<Command> {
+        let buckets: Vec<String> = self
+            .buckets
+            .table
+            .items
+            .iter()
+            .map(|b| b.name.clone())
+            .filter(|name| !self.coverage.contains_key(name))
+            .collect();
+        if buckets.is_empty() {
+            return vec![];
+        }
+        vec![Command::LoadCoverage { buckets }]
+    }
+
+    pub(super) fn on_lifecycle_loaded(
+        &mut self,
+        request: RequestId,
+        bucket: String,
+        result: Result<Vec<LifecycleRule>, S3Error>,
+    ) {
+        let coverage = match &result {
+            Ok(rules) => Coverage::of(rules),
+            Err(_) => Coverage::Unknown,
+        };
+        self.coverage.insert(bucket, coverage);
+        let now = self.now;
+        let Some(view) = self
+            .bucket
+            .as_mut()
+            .filter(|v| v.lifecycle.request == request && request != 0)
+        else {
+            return;
+        };
+        view.lifecycle.loading = false;
+        match result {
+            Ok(rules) => {
+                view.lifecycle.error = None;
+                view.lifecycle.table.replace(rules, now);
+            }
+            Err(err) => {
+                self.toast(
+                    Level::Error,
+                    format!("reading lifecycle rules: {}", err.display_line()),
+                );
+                if let Some(view) = &mut self.bucket {
+                    view.lifecycle.error = Some(err);
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_lifecycle_changed(
+        &mut self,
+        request: RequestId,
+        bucket: String,
+        change: RuleChange,
+        result: Result<Vec<LifecycleRule>, S3Error>,
+    ) -> Vec<Command> {
+        let id = escape(change.rule_id()).into_owned();
+        match &result {
+            Ok(_) => {
+                let done = match change {
+                    RuleChange::AddAbort { .. } => "added",
+                    RuleChange::Edit { .. } => "updated",
+                    RuleChange::Delete { .. } => "deleted",
+                };
+                self.toast(
+                    Level::Info,
+                    format!("rule {id} {done}; the list shows what the server now holds"),
+                );
+            }
+            Err(err) => self.toast(
+                Level::Error,
+                format!("changing rule {id} failed: {}", err.display_line()),
+            ),
+        }
+        let open_here = self
+            .bucket
+            .as_ref()
+            .is_some_and(|v| v.name == bucket && v.lifecycle.request == request);
+        match result {
+            Ok(rules) => {
+                self.on_lifecycle_loaded(request, bucket, Ok(rules));
+                vec![]
+            }
+            // Show what the server holds now: the write may or may not have happened.
+            Err(_) if open_here => self.load_lifecycle(),
+            Err(_) => vec![],
+        }
+    }
+
+    fn refuse_lifecycle_change(&mut self) -> bool {
+        if self.refuse_if_read_only("changing lifecycle rules") {
+            return true;
+        }
+        if self.bucket.as_ref().is_some_and(|v| v.lifecycle.loading) {
+            self.toast(Level::Warn, "wait for the lifecycle rules to load");
+            return true;
+        }
+        if self
+            .bucket
+            .as_ref()
+            .is_some_and(|v| v.lifecycle.error.is_some())
+        {
+            self.toast(
+                Level::Warn,
+                "the rules could not be read, so they cannot be changed safely (r retries)",
+            );
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn open_add_rule(&mut self) {
+        if self.refuse_lifecycle_change() {
+            return;
+        }
+        let Some(view) = &self.bucket else { return };
+        self.lifecycle_form = Some(LifecycleForm::add(&view.name, self.lifecycle_rules()));
+    }
+
+    pub(super) fn open_edit_rule(&mut self) {
+        if self.refuse_lifecycle_change() {
+            return;
+        }
+        let Some(view) = &self.bucket else { return };
+        let Some(rule) = view.lifecycle.table.selected() else {
+            self.toast(Level::Info, "no rule selected");
+            return;
+        };
+        self.lifecycle_form = Some(LifecycleForm::edit(
+            &view.name,
+            rule,
+            self.lifecycle_rules(),
+        ));
+    }
+
+    pub(super) fn ask_delete_rule(&mut self) {
+        if self.refuse_lifecycle_change() {
+            return;
+        }
+        let Some(view) = &self.bucket else { return };
+        let Some(rule) = view.lifecycle.table.selected() else {
+            self.toast(Level::Info, "no rule selected");
+            return;
+        };
+        let others = view.lifecycle.table.items.len() - 1;
+        let mut body = vec![
+            format!(
+                "Delete rule {} from bucket {}?",
+                escape(&rule.id),
+                escape(&view.name)
+            ),
+            format!("Scope: {}", rule.scope.describe()),
+        ];
+        body.extend(rule.actions.iter().map(|a| format!("  · {a}")));
+        body.push(if others == 0 {
+            "It is the last rule: the bucket's lifecycle configuration is removed.".into()
+        } else {
+            format!(
+                "The other {} rule{} stay as they are.",
+                format::count(others as u64),
+                if others == 1 { "" } else { "s" }
+            )
+        });
+        self.dialog = Some(Dialog::Confirm {
+            title: "Delete lifecycle rule".into(),
+            body,
+            confirm: "delete".into(),
+            action: Pending::Lifecycle {
+                bucket: view.name.clone(),
+                change: RuleChange::Delete {
+                    id: rule.id.clone(),
+                },
+            },
+        });
+    }
+
+    pub(super) fn on_lifecycle_form_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(mut form) = self.lifecycle_form.take() else {
+            return vec![];
+        };
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Esc => return vec![],
+            KeyCode::Enter => {
+                self.submit_form(&form);
+            }
+            KeyCode::Tab | KeyCode::Down => form.move_focus(true),
+            KeyCode::BackTab | KeyCode::Up => form.move_focus(false),
+            KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
+                if matches!(form.focus, FormField::Scope | FormField::Enabled) =>
+            {
+                if form.focus == FormField::Scope {
+                    form.whole_bucket = !form.whole_bucket;
+                } else {
+                    form.enabled = !form.enabled;
+                }
+            }
+            KeyCode::Backspace => {
+                if let Some(text) = form_text(&mut form) {
+                    text.pop();
+                }
+            }
+            KeyCode::Char(c) if plain => {
+                if let Some(text) = form_text(&mut form) {
+                    text.push(c);
+                }
+            }
+            _ => {}
+        }
+        form.recheck(self.lifecycle_rules());
+        self.lifecycle_form = Some(form);
+        vec![]
+    }
+
+    /// Asks for confirmation of a valid form; the form stays open behind the dialog.
+    fn submit_form(&mut self, form: &LifecycleForm) {
+        let Some(change) = form.change() else {
+            self.toast(Level::Warn, "fix the form first (see the messages in red)");
+            return;
+        };
+        let total = self.lifecycle_rules().len();
+        let mut body = match &change {
+            RuleChange::AddAbort {
+                id,
+                prefix,
+                days,
+                enabled,
+            } => vec![
+                format!(
+                    "Add rule {} to bucket {}:",
+                    escape(id),
+                    escape(&form.bucket)
+                ),
+                format!(
+                    "  abort incomplete uploads {days} days after start · {} · {}",
+                    scope_words(prefix),
+                    if *enabled { "enabled" } else { "disabled" }
+                ),
+                format!(
+                    "The {} existing rule{} are written back unchanged.",
+                    format::count(total as u64),
+                    if total == 1 { "" } else { "s" }
+                ),
+            ],
+            RuleChange::Edit {
+                id,
+                days,
+                prefix,
+                enabled,
+            } => {
+                let mut lines = vec![format!(
+                    "Change rule {} in bucket {}:",
+                    escape(id),
+                    escape(&form.bucket)
+                )];
+                if let Some(days) = days {
+                    lines.push(format!(
+                        "  abort incomplete uploads {days} days after start"
+                    ));
+                }
+                if let Some(prefix) = prefix {
+                    lines.push(format!("  scope: {}", scope_words(prefix)));
+                }
+                lines.push(format!(
+                    "  {}",
+                    if *enabled { "enabled" } else { "disabled" }
+                ));
+                lines.push("Its other actions and every other rule stay as they are.".into());
+                lines
+            }
+            RuleChange::Delete { .. } => vec![],
+        };
+        body.extend(form.check.warnings.iter().map(|w| format!("Warning: {w}")));
+        body.push(SCHEDULE_NOTE.into());
+        self.dialog = Some(Dialog::Confirm {
+            title: if form.editing.is_some() {
+                "Change lifecycle rule"
+            } else {
+                "Add lifecycle rule"
+            }
+            .into(),
+            body,
+            confirm: "save".into(),
+            action: Pending::Lifecycle {
+                bucket: form.bucket.clone(),
+                change,
+            },
+        });
+    }
+
+    /// Runs a confirmed change: the pane shows it loading until the server's answer comes.
+    pub(super) fn run_lifecycle_change(
+        &mut self,
+        bucket: String,
+        change: RuleChange,
+    ) -> Vec<Command> {
+        self.lifecycle_form = None;
+        let request = self.next_id();
+        if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
+            view.lifecycle.request = request;
+            view.lifecycle.loading = true;
+        }
+        vec![Command::ChangeLifecycle {
+            request,
+            bucket,
+            change,
+        }]
+    }
+}
+
+fn form_text(form: &mut LifecycleForm) -> Option<&mut String> {
+    match form.focus {
+        FormField::Prefix => Some(&mut form.prefix),
+        FormField::Days => Some(&mut form.days),
+        FormField::Id if form.editing.is_none() => Some(&mut form.id),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::app::Tab;
+    use crate::s3::{Bucket, ErrorKind};
+
+    fn key(code: KeyCode) -> Action {
+        Action::Key(KeyEvent::from(code))
+    }
+
+    fn typed(app: &mut App, text: &str) {
+        for c in text.chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+    }
+
+    /// An app with two buckets listed and the first one open on its Lifecycle tab.
+    fn app_on_lifecycle_tab(read_only: bool, rules: Vec<LifecycleRule>) -> App {
+        let mut app = App::new("test", read_only, 1_700_000_000);
+        let request = match app.start().as_slice() {
+            [Command::LoadBuckets { request }] => *request,
+            other => panic!("unexpected start: {other:?}"),
+        };
+        let buckets = ["alpha", "beta"].map(|name| Bucket {
+            name: name.into(),
+            region: None,
+            created: None,
+        });
+        let commands = app.update(Action::BucketsLoaded {
+            request,
+            result: Ok(buckets.to_vec()),
+        });
+        assert_eq!(
+            commands,
+            [Command::LoadCoverage {
+                buckets: vec!["alpha".into(), "beta".into()]
+            }]
+        );
+        let commands = app.update(key(KeyCode::Enter));
+        let lifecycle_request = commands
+            .iter()
+            .find_map(|c| match c {
+                Command::LoadLifecycle { request, bucket } if bucket == "alpha" => Some(*request),
+                _ => None,
+            })
+            .expect("opening a bucket reads its lifecycle rules");
+        app.update(key(KeyCode::Char('3')));
+        assert_eq!(app.bucket.as_ref().map(|v| v.tab), Some(Tab::Lifecycle));
+        app.update(Action::LifecycleLoaded {
+            request: lifecycle_request,
+            bucket: "alpha".into(),
+            result: Ok(rules),
+        });
+        app
+    }
+
+    fn abort(id: &str, prefix: &str, days: i32) -> LifecycleRule {
+        LifecycleRule::new_abort(id, prefix, days, true).expect("rule")
+    }
+
+    #[test]
+    fn days_outside_one_to_3650_are_refused() {
+        for days in ["0", "3651", "-1", "seven", ""] {
+            let check = check_abort_rule(&[], None, "r", Some(""), days);
+            assert!(
+                check.errors.iter().any(|e| e.contains("1 to 3650")),
+                "{days}: {check:?}"
+            );
+        }
+        let check = check_abort_rule(&[], None, "r", Some(""), "3650");
+        assert!(check.is_ok(), "{check:?}");
+        assert_eq!(check.days, Some(3650));
+    }
+
+    #[test]
+    fn a_duplicate_or_empty_id_is_refused_when_adding() {
+        let existing = [abort("weekly", "", 7)];
+        let check = check_abort_rule(&existing, None, "weekly", Some("tmp/"), "3");
+        assert!(check.errors.iter().any(|e| e.contains("already exists")));
+        let check = check_abort_rule(&existing, None, "  ", Some("tmp/"), "3");
+        assert!(check.errors.iter().any(|e| e.contains("empty")));
+        // Editing keeps its own id.
+        let check = check_abort_rule(&existing, Some("weekly"), "weekly", Some(""), "3");
+        assert!(check.is_ok(), "{check:?}");
+    }
+
+    #[test]
+    fn an_overlapping_abort_prefix_warns_but_is_allowed() {
+        let existing = [abort("logs", "logs/", 7)];
+        let check = check_abort_rule(&existing, None, "new", Some("logs/app/"), "3");
+        assert!(check.is_ok());
+        assert_eq!(check.warnings.len(), 1, "{check:?}");
+        assert!(check.warnings[0].contains("logs"));
+        let disjoint = check_abort_rule(&existing, None, "new", Some("tmp/"), "3");
+        assert!(disjoint.warnings.is_empty());
+        let whole = check_abort_rule(&existing, None, "new", Some(""), "3");
+        assert_eq!(
+            whole.warnings.len(),
+            1,
+            "the whole bucket overlaps every prefix"
+        );
+    }
+
+    #[test]
+    fn more_than_a_thousand_rules_are_refused() {
+        let existing: Vec<_> = (0..MAX_RULES)
+            .map(|i| abort(&format!("r{i}"), &format!("p{i}/"), 7))
+            .collect();
+        let check = check_abort_rule(&existing, None, "one-more", Some("x/"), "7");
+        assert!(
+            check.errors.iter().any(|e| e.contains("1,000")),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn default_ids_do_not_collide() {
+        let existing = [abort("abort-incomplete-uploads", "", 7)];
+        assert_eq!(default_rule_id(&existing), "abort-incomplete-uploads-2");
+        assert_eq!(default_rule_id(&[]), "abort-incomplete-uploads");
+    }
+
+    #[test]
+    fn coverage_prefers_a_whole_bucket_rule_and_ignores_disabled_ones() {
+        assert_eq!(Coverage::of(&[]), Coverage::None);
+        let partial = [abort("p", "tmp/", 3)];
+        assert_eq!(Coverage::of(&partial).label(), "3d part");
+        let mixed = [abort("p", "tmp/", 3), abort("w", "", 7)];
+        assert_eq!(Coverage::of(&mixed).label(), "7d");
+        let disabled = [LifecycleRule::new_abort("d", "", 1, false).expect("rule")];
+        assert_eq!(Coverage::of(&disabled), Coverage::None);
+    }
+
+    #[test]
+    fn tab_cycles_through_files_uploads_and_lifecycle() {
+        let mut app = app_on_lifecycle_tab(false, vec![]);
+        let tabs: Vec<Tab> = (0..3)
+            .map(|_| {
+                app.update(key(KeyCode::Tab));
+                app.bucket.as_ref().map(|v| v.tab).expect("open bucket")
+            })
+            .collect();
+        assert_eq!(tabs, [Tab::Files, Tab::Uploads, Tab::Lifecycle]);
+    }
+
+    #[test]
+    fn the_bucket_list_learns_coverage_and_survives_access_errors() {
+        let mut app = app_on_lifecycle_tab(false, vec![abort("weekly", "", 7)]);
+        assert_eq!(app.coverage.get("alpha"), Some(&Coverage::WholeBucket(7)));
+        let denied = S3Error::new(ErrorKind::AccessDenied, "Access Denied");
+        app.update(Action::LifecycleLoaded {
+            request: 0,
+            bucket: "beta".into(),
+            result: Err(denied),
+        });
+        assert_eq!(app.coverage.get("beta"), Some(&Coverage::Unknown));
+        assert_eq!(app.buckets.table.items.len(), 2);
+        assert!(app.buckets.error.is_none());
+        // A bucket-list result never replaces the open pane's rules.
+        app.update(Action::LifecycleLoaded {
+            request: 0,
+            bucket: "alpha".into(),
+            result: Ok(vec![]),
+        });
+        let view = app.bucket.as_ref().expect("open bucket");
+        assert_eq!(view.lifecycle.table.items.len(), 1);
+    }
+
+    #[test]
+    fn adding_a_rule_validates_then_confirms_then_writes() {
+        let mut app = app_on_lifecycle_tab(false, vec![]);
+        app.update(key(KeyCode::Char('n')));
+        let form = app.lifecycle_form.as_ref().expect("form open");
+        assert_eq!(form.id, "abort-incomplete-uploads");
+        assert!(form.check.is_ok());
+        // Scope → prefix, then type it; days → replace 7 with 0.
+        app.update(key(KeyCode::Char(' ')));
+        app.update(key(KeyCode::Tab));
+        typed(&mut app, "tmp/");
+        app.update(key(KeyCode::Tab));
+        app.update(key(KeyCode::Backspace));
+        typed(&mut app, "0");
+        let form = app.lifecycle_form.as_ref().expect("form open");
+        assert!(form.check.errors.iter().any(|e| e.contains("1 to 3650")));
+        assert_eq!(app.update(key(KeyCode::Enter)), vec![]);
+        assert!(app.dialog.is_none(), "an invalid form is not submitted");
+        app.update(key(KeyCode::Backspace));
+        typed(&mut app, "3");
+        app.update(key(KeyCode::Enter));
+        assert!(matches!(app.dialog, Some(Dialog::Confirm { .. })));
+        let commands = app.update(key(KeyCode::Char('y')));
+        let expected = RuleChange::AddAbort {
+            id: "abort-incomplete-uploads".into(),
+            prefix: "tmp/".into(),
+            days: 3,
+            enabled: true,
+        };
+        let [
+            Command::ChangeLifecycle {
+                request,
+                bucket,
+                change,
+            },
+        ] = commands.as_slice()
+        else {
+            panic!("expected one change, got {commands:?}");
+        };
+        assert_eq!((bucket.as_str(), change), ("alpha", &expected));
+        assert!(app.lifecycle_form.is_none());
+        let written = abort("abort-incomplete-uploads", "tmp/", 3);
+        app.update(Action::LifecycleChanged {
+            request: *request,
+            bucket: "alpha".into(),
+            change: expected,
+            result: Ok(vec![written.clone()]),
+        });
+        let view = app.bucket.as_ref().expect("open bucket");
+        assert_eq!(view.lifecycle.table.items, [written]);
+        assert!(!view.lifecycle.loading);
+        assert_eq!(app.coverage.get("alpha"), Some(&Coverage::Partly(3)));
+    }
+
+    #[test]
+    fn cancelling_the_confirmation_returns_to_the_form() {
+        let mut app = app_on_lifecycle_tab(false, vec![]);
+        app.update(key(KeyCode::Char('a')));
+        app.update(key(KeyCode::Enter));
+        assert!(app.dialog.is_some());
+        app.update(key(KeyCode::Char('n')));
+        assert!(app.dialog.is_none());
+        assert!(app.lifecycle_form.is_some(), "the typed form is kept");
+        app.update(key(KeyCode::Esc));
+        assert!(app.lifecycle_form.is_none());
+    }
+
+    #[test]
+    fn deleting_the_last_rule_says_the_configuration_goes() {
+        let mut app = app_on_lifecycle_tab(false, vec![abort("weekly", "", 7)]);
+        app.update(key(KeyCode::Char('d')));
+        let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+            panic!("expected a confirmation");
+        };
+        assert!(body.iter().any(|l| l.contains("last rule")), "{body:?}");
+        let commands = app.update(key(KeyCode::Char('y')));
+        assert!(matches!(
+            commands.as_slice(),
+            [Command::ChangeLifecycle { change: RuleChange::Delete { id }, .. }] if id == "weekly"
+        ));
+    }
+
+    #[test]
+    fn a_failed_change_rereads_the_rules() {
+        let mut app = app_on_lifecycle_tab(false, vec![abort("weekly", "", 7)]);
+        app.update(key(KeyCode::Char('d')));
+        let commands = app.update(key(KeyCode::Char('y')));
+        let [
+            Command::ChangeLifecycle {
+                request, change, ..
+            },
+        ] = commands.as_slice()
+        else {
+            panic!("expected one change, got {commands:?}");
+        };
+        let commands = app.update(Action::LifecycleChanged {
+            request: *request,
+            bucket: "alpha".into(),
+            change: change.clone(),
+            result: Err(S3Error::new(ErrorKind::AccessDenied, "Access Denied")),
+        });
+        assert!(matches!(
+            commands.as_slice(),
+            [Command::LoadLifecycle { .. }]
+        ));
+        let toast = app.toast.as_ref().expect("toast");
+        assert!(toast.text.contains("failed"), "{}", toast.text);
+    }
+
+    #[test]
+    fn read_only_mode_refuses_add_edit_and_delete() {
+        let mut app = app_on_lifecycle_tab(true, vec![abort("weekly", "", 7)]);
+        for code in [KeyCode::Char('n'), KeyCode::Char('e'), KeyCode::Char('d')] {
+            assert_eq!(app.update(key(code)), vec![]);
+            assert!(app.lifecycle_form.is_none() && app.dialog.is_none());
+            let toast = app.toast.as_ref().expect("toast");
+            assert!(toast.text.starts_with("read-only mode"), "{}", toast.text);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The Lifecycle tab: a bucket's rules, what each does in words, and the server's schedule.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row};
+
+use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner};
+use crate::app::lifecycle::SCHEDULE_NOTE;
+use crate::app::{App, BucketView, Coverage, LIFECYCLE_SORTS};
+use crate::text::{escape, fit};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
+    let [table_area, note_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    frame.render_widget(
+        Line::from(format!(" {SCHEDULE_NOTE}")).dark_gray(),
+        note_area,
+    );
+    let listing = &view.lifecycle;
+    let mut extra = format!(" · auto-clear: {}", coverage_words(app, &view.name));
+    if listing.loading {
+        extra.push_str(&format!(" {}", spinner(app)));
+    }
+    let block = pane_block("Lifecycle rules", &listing.table, LIFECYCLE_SORTS, &extra);
+    if let Some(lines) = listing_message(
+        app,
+        listing,
+        "no lifecycle rules: incomplete uploads stay (and are billed) until someone aborts them · n adds a rule",
+    ) {
+        return placeholder(frame, table_area, block, lines);
+    }
+    let fixed = [24, 8, 22];
+    let actions_width = flexible_width(table_area, &fixed);
+    let header = Row::new(["ID", "Status", "Scope", "Actions"]);
+    let widths = [
+        Constraint::Length(fixed[0]),
+        Constraint::Length(fixed[1]),
+        Constraint::Length(fixed[2]),
+        Constraint::Min(actions_width as u16),
+    ];
+    draw_rows(
+        frame,
+        table_area,
+        block,
+        header,
+        &widths,
+        &listing.table,
+        |rule| {
+            let (status, style) = if rule.enabled {
+                ("enabled", Style::default())
+            } else {
+                ("disabled", Style::default().fg(Color::DarkGray))
+            };
+            Row::new([
+                Cell::from(fit(&escape(&rule.id), fixed[0] as usize)).bold(),
+                Cell::from(status),
+                Cell::from(fit(&escape(&rule.scope.describe()), fixed[2] as usize)),
+                Cell::from(fit(&rule.actions.join("; "), actions_width)),
+            ])
+            .style(style)
+        },
+    );
+}
+
+/// "7 days after start", "none", "3 days, some prefixes only", or "unknown".
+pub fn coverage_words(app: &App, bucket: &str) -> String {
+    match app
+        .coverage
+        .get(bucket)
+        .copied()
+        .unwrap_or(Coverage::Unknown)
+    {
+        Coverage::Unknown => "unknown".into(),
+        Coverage::None => "none".into(),
+        Coverage::WholeBucket(days) => format!("{days}d"),
+        Coverage::Partly(days) => format!("{days}d, some prefixes only"),
+    }
+}

@@ -1,0 +1,154 @@
+//! Snapshots of the Lifecycle pane, the rule form and the bucket list's auto-clear column.
+
+use aws_sdk_s3::types::{
+    self as sdk, ExpirationStatus, LifecycleExpiration, LifecycleRuleAndOperator,
+    LifecycleRuleFilter, Tag, Transition, TransitionStorageClass,
+};
+use partsweep::action::{Action, Command};
+use partsweep::app::App;
+use partsweep::s3::{Bucket, LifecycleRule};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+const NOW: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Action::Key(KeyEvent::from(code)));
+}
+
+fn rules() -> Vec<LifecycleRule> {
+    let tagged = sdk::LifecycleRule::builder()
+        .id("archive-tagged")
+        .status(ExpirationStatus::Enabled)
+        .filter(
+            LifecycleRuleFilter::builder()
+                .and(
+                    LifecycleRuleAndOperator::builder()
+                        .prefix("data/")
+                        .tags(
+                            Tag::builder()
+                                .key("tier")
+                                .value("cold")
+                                .build()
+                                .expect("tag"),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .transitions(
+            Transition::builder()
+                .days(90)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    let logs = sdk::LifecycleRule::builder()
+        .id("expire-logs")
+        .status(ExpirationStatus::Disabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .build()
+        .expect("rule");
+    vec![
+        LifecycleRule::new_abort("abort-incomplete-uploads", "", 7, true).expect("rule"),
+        LifecycleRule::from_sdk(logs),
+        LifecycleRule::from_sdk(tagged),
+    ]
+}
+
+/// The console with buckets `photos` and `logs` listed, coverage known for both.
+fn app_with_buckets() -> App {
+    let mut app = App::new("http://127.0.0.1:3900 · region garage", false, NOW);
+    let request = match app.start().as_slice() {
+        [Command::LoadBuckets { request }] => *request,
+        other => panic!("unexpected start: {other:?}"),
+    };
+    let bucket = |name: &str| Bucket {
+        name: name.into(),
+        region: Some("garage".into()),
+        created: Some(NOW - 40 * 86_400),
+    };
+    app.update(Action::BucketsLoaded {
+        request,
+        result: Ok(vec![bucket("photos"), bucket("scratch")]),
+    });
+    app.update(Action::LifecycleLoaded {
+        request: 0,
+        bucket: "photos".into(),
+        result: Ok(rules()),
+    });
+    app.update(Action::LifecycleLoaded {
+        request: 0,
+        bucket: "scratch".into(),
+        result: Ok(vec![]),
+    });
+    app
+}
+
+/// `photos` open on its Lifecycle tab with three rules.
+fn app_on_lifecycle_tab() -> App {
+    let mut app = app_with_buckets();
+    let commands = app.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    let request = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadLifecycle { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("lifecycle read");
+    key(&mut app, KeyCode::Char('3'));
+    app.update(Action::LifecycleLoaded {
+        request,
+        bucket: "photos".into(),
+        result: Ok(rules()),
+    });
+    app
+}
+
+fn draw(app: &mut App) -> Terminal<TestBackend> {
+    app.settle();
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).expect("terminal");
+    terminal
+        .draw(|frame| partsweep::ui::draw(frame, app))
+        .expect("draw");
+    terminal
+}
+
+#[test]
+fn bucket_list_shows_which_buckets_are_auto_cleared() {
+    let mut app = app_with_buckets();
+    insta::assert_snapshot!(draw(&mut app).backend());
+}
+
+#[test]
+fn lifecycle_pane_lists_every_rule_with_its_actions_in_words() {
+    let mut app = app_on_lifecycle_tab();
+    insta::assert_snapshot!(draw(&mut app).backend());
+}
+
+#[test]
+fn add_rule_form_shows_errors_and_overlap_warnings() {
+    let mut app = app_on_lifecycle_tab();
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Tab);
+    for c in "tmp/".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Tab);
+    for c in "000".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!(draw(&mut app).backend());
+}
+
+#[test]
+fn edit_form_keeps_a_filtered_scope_read_only() {
+    let mut app = app_on_lifecycle_tab();
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('e'));
+    insta::assert_snapshot!(draw(&mut app).backend());
+}
