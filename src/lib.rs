@@ -8,6 +8,7 @@ pub mod demo;
 pub mod format;
 pub mod garage;
 pub mod keys;
+pub mod purge;
 pub mod retry;
 pub mod s3;
 pub mod tasks;

@@ -1,9 +1,11 @@
 //! The only module that knows aws-sdk-s3. Everything above it sees our own types and [`S3Error`].
 
+mod delete;
 mod error;
 mod list;
 mod types;
 
+pub use delete::*;
 pub use error::{ErrorKind, S3Error};
 pub use list::MAX_PAGE;
 pub use types::*;
