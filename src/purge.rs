@@ -81,12 +81,15 @@ pub async fn delete_all(
     };
     let stop = token.child_token();
     let backoff = Backoff::default();
-    let batches: Vec<&[ObjectId]> = objects.chunks(MAX_DELETE_BATCH).collect();
-    let mut results = stream::iter(batches)
+    let batch_count = objects.len().div_ceil(MAX_DELETE_BATCH);
+    let objects = &objects;
+    let mut results = stream::iter(0..batch_count)
         .take_while(|_| std::future::ready(!stop.is_cancelled()))
-        .map(|batch| {
+        .map(|i| {
             let backoff = &backoff;
             async move {
+                let end = ((i + 1) * MAX_DELETE_BATCH).min(objects.len());
+                let batch = &objects[i * MAX_DELETE_BATCH..end];
                 let result = backoff.run(|| s3.delete_objects(bucket, batch)).await;
                 (batch, result)
             }
@@ -491,6 +494,55 @@ async fn delete_phase(
         return Err(Stop::Cancelled);
     }
     Ok(())
+}
+
+/// What keeps a non-empty bucket from being deleted, provider by provider.
+pub fn blockers(contents: &BucketContents) -> Vec<String> {
+    let mut lines = Vec::new();
+    let stored = contents.objects
+        + contents.old_versions.unwrap_or(0)
+        + contents.delete_markers.unwrap_or(0);
+    if stored > 0 {
+        lines.push(
+            "every provider refuses to delete a bucket that still holds objects or object versions"
+                .into(),
+        );
+    }
+    if contents.uploads > 0 {
+        lines.push(format!(
+            "{} incomplete upload{}: Tencent COS, Alibaba OSS, Oracle and CoreWeave refuse to delete the bucket until they are aborted",
+            format::count(contents.uploads),
+            if contents.uploads == 1 { "" } else { "s" }
+        ));
+    }
+    if !contents.versions_listed() {
+        lines.push(
+            "this server cannot list object versions, so partsweep cannot count old versions"
+                .into(),
+        );
+    }
+    lines
+}
+
+/// `delete objects: 1,000/2,100`, or `delete objects: listing… 3,000 found`.
+impl Progress {
+    pub fn line(&self) -> String {
+        let progress = self;
+        if progress.listing {
+            format!(
+                "{}: listing… {} found",
+                progress.phase.label(),
+                format::count(progress.total)
+            )
+        } else {
+            format!(
+                "{}: {}/{}",
+                progress.phase.label(),
+                format::count(progress.done),
+                format::count(progress.total)
+            )
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! All console state, and `update`: the one place it changes. No I/O here: `update`
 //! returns [`Command`]s for the task runner, whose results come back as [`Action`]s.
 
+pub mod delete;
 mod rows;
 pub mod table;
 
@@ -10,6 +11,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
+pub use delete::{BlockedChoice, DeleteDialog, DeleteJob, DeleteJobKind, Deletion};
 pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
 use table::{Row, Table};
 
@@ -80,6 +82,14 @@ pub enum Pending {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     },
+    /// Delete exactly these keys; `what` names them in the progress and summary.
+    DeleteObjects {
+        bucket: String,
+        keys: Vec<String>,
+        what: String,
+    },
+    /// DeleteBucket on a bucket the pre-check found empty.
+    DeleteBucket { bucket: String },
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +142,8 @@ pub struct App {
     pub help: bool,
     pub toast: Option<Toast>,
     pub job: Option<Job>,
+    /// File and bucket deletes: marks, their dialogs and their job.
+    pub deletion: Deletion,
     pub quit: bool,
     next_id: u64,
 }
@@ -152,6 +164,7 @@ impl App {
             help: false,
             toast: None,
             job: None,
+            deletion: Deletion::default(),
             quit: false,
             next_id: 1,
         }
@@ -242,6 +255,12 @@ impl App {
                 vec![]
             }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
+            action @ (Action::BucketCounted { .. }
+            | Action::PrefixListed { .. }
+            | Action::DeleteProgress { .. }
+            | Action::ObjectsDeleted { .. }
+            | Action::BucketDeleted { .. }
+            | Action::BucketPurged { .. }) => self.on_delete_result(action),
         }
     }
 
@@ -349,6 +368,9 @@ impl App {
             self.help = false;
             return vec![];
         }
+        if let Some(commands) = self.on_delete_key(key) {
+            return commands;
+        }
         if self.dialog.is_some() {
             return self.on_dialog_key(key);
         }
@@ -434,6 +456,9 @@ impl App {
             }
             Intent::FilesTab => self.set_tab(Tab::Files),
             Intent::UploadsTab => self.set_tab(Tab::Uploads),
+            Intent::Delete if self.scope() == Scope::Files => return self.ask_delete_files(),
+            Intent::Mark if self.scope() == Scope::Files => self.toggle_file_mark(),
+            Intent::DeleteBucket => return self.ask_delete_bucket(),
             Intent::Delete => self.ask_abort_selected(),
             Intent::ClearAll => self.ask_clear_all(),
             Intent::Mark => self.toggle_mark(),
@@ -646,6 +671,9 @@ impl App {
         if let Some(job) = &self.job {
             commands.push(Command::CancelJob { job: job.id });
         }
+        if let Some(job) = &self.deletion.job {
+            commands.push(Command::CancelJob { job: job.id });
+        }
         commands
     }
 
@@ -657,7 +685,7 @@ impl App {
     }
 
     fn refuse_if_busy(&mut self) -> bool {
-        if self.job.is_some() {
+        if self.job.is_some() || self.deletion.job.is_some() {
             self.toast(
                 Level::Warn,
                 "another job is running: wait for it or press esc to cancel it",
@@ -865,6 +893,7 @@ impl App {
                     uploads,
                 }]
             }
+            other => self.run_delete_pending(other),
         }
     }
 
