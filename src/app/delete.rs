@@ -337,10 +337,8 @@ impl App {
                     KeyCode::Enter if typed == bucket => {
                         return Some(self.start_delete_job(bucket, DeleteJobKind::EmptyAndDelete));
                     }
-                    KeyCode::Enter => self.toast(
-                        Level::Warn,
-                        "the name does not match: type the bucket name exactly",
-                    ),
+                    // The dialog itself says the name does not match yet.
+                    KeyCode::Enter => {}
                     KeyCode::Backspace => {
                         typed.pop();
                     }
