@@ -232,3 +232,42 @@ async fn a_cancelled_purge_keeps_the_bucket_and_says_what_is_left() {
     assert_eq!((left.objects, left.uploads), (2, 2));
     assert!(bucket_exists(&s3, &bucket).await);
 }
+
+fn rb(bucket: &str, force: bool) -> partsweep::rb_cli::RbArgs {
+    partsweep::rb_cli::RbArgs {
+        bucket: bucket.to_owned(),
+        force,
+        yes: true,
+    }
+}
+
+#[tokio::test]
+async fn rb_deletes_only_empty_buckets_unless_forced() {
+    use partsweep::rb_cli::run;
+    use std::process::ExitCode;
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "rb").await;
+    put_all(&s3, &bucket, &["a.txt"]).await;
+    common::start_uploads(&s3, &bucket, "big/", 2).await;
+
+    let code = run(&s3, rb(&bucket, false), false, true).await.expect("rb");
+    assert_eq!(code, ExitCode::from(1));
+    assert_eq!(
+        keys(&s3, &bucket).await,
+        ["a.txt"],
+        "nothing deleted without --force"
+    );
+
+    let code = run(&s3, rb(&bucket, true), true, true).await.expect("rb");
+    assert_eq!(code, ExitCode::from(1), "read-only refuses");
+    assert!(bucket_exists(&s3, &bucket).await);
+
+    let code = run(&s3, rb(&bucket, true), false, true).await.expect("rb");
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(!bucket_exists(&s3, &bucket).await);
+
+    let empty = common::bucket(&s3, "rb-empty").await;
+    let code = run(&s3, rb(&empty, false), false, true).await.expect("rb");
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(!bucket_exists(&s3, &empty).await);
+}
