@@ -2,7 +2,10 @@
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::s3::{AbortOutcome, Bucket, Entry, S3Error, Timestamp, Upload, UploadRef};
+use crate::purge::{DeleteReport, Progress, PurgeReport, Refusal};
+use crate::s3::{
+    AbortOutcome, Bucket, BucketContents, Entry, S3Error, Timestamp, Upload, UploadRef,
+};
 use crate::s3::{LifecycleRule, RuleChange};
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
@@ -59,6 +62,39 @@ pub enum Action {
         change: RuleChange,
         result: Result<Vec<LifecycleRule>, S3Error>,
     },
+    /// The pre-check before deleting a bucket: what is in it.
+    BucketCounted {
+        request: RequestId,
+        bucket: String,
+        result: Result<BucketContents, S3Error>,
+    },
+    /// Every key under a folder, listed before asking to delete them.
+    PrefixListed {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+        result: Result<Vec<String>, S3Error>,
+    },
+    /// A delete job moved on.
+    DeleteProgress {
+        job: JobId,
+        progress: Progress,
+    },
+    ObjectsDeleted {
+        job: JobId,
+        report: DeleteReport,
+    },
+    /// A plain DeleteBucket of a bucket the pre-check found empty.
+    BucketDeleted {
+        job: JobId,
+        bucket: String,
+        result: Result<(), Refusal>,
+    },
+    /// Empty and delete ended (deleted, stopped, cancelled or refused).
+    BucketPurged {
+        job: JobId,
+        report: PurgeReport,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,5 +138,32 @@ pub enum Command {
         request: RequestId,
         bucket: String,
         change: RuleChange,
+    },
+    /// Count objects, versions, delete markers and uploads (answered by `BucketCounted`).
+    CountBucket {
+        request: RequestId,
+        bucket: String,
+    },
+    /// List every key under a prefix (answered by `PrefixListed`).
+    ListPrefix {
+        request: RequestId,
+        bucket: String,
+        prefix: String,
+    },
+    /// Delete exactly these keys (the confirmed set) with DeleteObjects batches.
+    DeleteObjects {
+        job: JobId,
+        bucket: String,
+        keys: Vec<String>,
+    },
+    /// DeleteBucket alone, for a bucket found empty.
+    DeleteBucket {
+        job: JobId,
+        bucket: String,
+    },
+    /// Abort uploads, delete versions, markers and objects, then the bucket.
+    EmptyAndDeleteBucket {
+        job: JobId,
+        bucket: String,
     },
 }

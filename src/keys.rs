@@ -30,6 +30,7 @@ pub enum Intent {
     AddRule,
     EditRule,
     DeleteRule,
+    DeleteBucket,
 }
 
 /// Where a binding applies.
@@ -75,7 +76,16 @@ use Scope::{Buckets, Everywhere, Files, Lifecycle, Uploads};
 pub const BINDINGS: &[Binding] = &[
     bind(&[Enter], "open", Intent::Open, Buckets, true),
     bind(&[Char('u')], "uploads", Intent::OpenUploads, Buckets, true),
+    bind(
+        &[Char('x'), Delete],
+        "delete bucket",
+        Intent::DeleteBucket,
+        Buckets,
+        true,
+    ),
     bind(&[Enter], "open folder", Intent::Open, Files, true),
+    bind(&[Char('d'), Delete], "delete", Intent::Delete, Files, true),
+    bind(&[Char(' ')], "mark", Intent::Mark, Files, false),
     bind(
         &[Char('d'), Delete],
         "abort upload",

@@ -163,6 +163,29 @@ impl Tasks {
                     let _ = tx.send(Action::JobFinished { job, not_attempted });
                 });
             }
+            command @ (Command::CountBucket { .. }
+            | Command::ListPrefix { .. }
+            | Command::DeleteObjects { .. }
+            | Command::DeleteBucket { .. }
+            | Command::EmptyAndDeleteBucket { .. }) => {
+                let id = match &command {
+                    Command::CountBucket { request, .. } | Command::ListPrefix { request, .. } => {
+                        *request
+                    }
+                    Command::DeleteObjects { job, .. }
+                    | Command::DeleteBucket { job, .. }
+                    | Command::EmptyAndDeleteBucket { job, .. } => *job,
+                    _ => 0,
+                };
+                let token = self.token(id);
+                tokio::spawn(crate::delete_tasks::run(
+                    s3,
+                    tx,
+                    command,
+                    self.concurrency,
+                    token,
+                ));
+            }
         }
     }
 }

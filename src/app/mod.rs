@@ -1,6 +1,7 @@
 //! All console state, and `update`: the one place it changes. No I/O here: `update`
 //! returns [`Command`]s for the task runner, whose results come back as [`Action`]s.
 
+pub mod delete;
 pub mod lifecycle;
 mod rows;
 pub mod table;
@@ -11,6 +12,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
+pub use delete::{BlockedChoice, DeleteDialog, DeleteJob, DeleteJobKind, Deletion};
 pub use lifecycle::{Coverage, FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
 use table::{Row, Table};
@@ -89,6 +91,16 @@ pub enum Pending {
         bucket: String,
         change: RuleChange,
     },
+    /// Delete exactly these keys; `what` names them in the progress and summary.
+    DeleteObjects {
+        bucket: String,
+        keys: Vec<String>,
+        what: String,
+    },
+    /// DeleteBucket on a bucket the pre-check found empty.
+    DeleteBucket {
+        bucket: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +153,8 @@ pub struct App {
     pub help: bool,
     pub toast: Option<Toast>,
     pub job: Option<Job>,
+    /// File and bucket deletes: marks, their dialogs and their job.
+    pub deletion: Deletion,
     pub quit: bool,
     /// Whether each bucket's incomplete uploads are aborted by a lifecycle rule.
     pub coverage: HashMap<String, Coverage>,
@@ -165,6 +179,7 @@ impl App {
             help: false,
             toast: None,
             job: None,
+            deletion: Deletion::default(),
             quit: false,
             coverage: HashMap::new(),
             lifecycle_form: None,
@@ -279,6 +294,12 @@ impl App {
                 change,
                 result,
             } => self.on_lifecycle_changed(request, bucket, change, result),
+            action @ (Action::BucketCounted { .. }
+            | Action::PrefixListed { .. }
+            | Action::DeleteProgress { .. }
+            | Action::ObjectsDeleted { .. }
+            | Action::BucketDeleted { .. }
+            | Action::BucketPurged { .. }) => self.on_delete_result(action),
         }
     }
 
@@ -386,6 +407,9 @@ impl App {
             self.help = false;
             return vec![];
         }
+        if let Some(commands) = self.on_delete_key(key) {
+            return commands;
+        }
         if self.dialog.is_some() {
             return self.on_dialog_key(key);
         }
@@ -481,6 +505,9 @@ impl App {
             Intent::AddRule => self.open_add_rule(),
             Intent::EditRule => self.open_edit_rule(),
             Intent::DeleteRule => self.ask_delete_rule(),
+            Intent::Delete if self.scope() == Scope::Files => return self.ask_delete_files(),
+            Intent::Mark if self.scope() == Scope::Files => self.toggle_file_mark(),
+            Intent::DeleteBucket => return self.ask_delete_bucket(),
             Intent::Delete => self.ask_abort_selected(),
             Intent::ClearAll => self.ask_clear_all(),
             Intent::Mark => self.toggle_mark(),
@@ -706,6 +733,9 @@ impl App {
         if let Some(job) = &self.job {
             commands.push(Command::CancelJob { job: job.id });
         }
+        if let Some(job) = &self.deletion.job {
+            commands.push(Command::CancelJob { job: job.id });
+        }
         commands
     }
 
@@ -717,7 +747,7 @@ impl App {
     }
 
     fn refuse_if_busy(&mut self) -> bool {
-        if self.job.is_some() {
+        if self.job.is_some() || self.deletion.job.is_some() {
             self.toast(
                 Level::Warn,
                 "another job is running: wait for it or press esc to cancel it",
@@ -926,6 +956,7 @@ impl App {
                 }]
             }
             Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
+            other => self.run_delete_pending(other),
         }
     }
 

@@ -1,10 +1,12 @@
 //! The only module that knows aws-sdk-s3. Everything above it sees our own types and [`S3Error`].
 
+mod delete;
 mod error;
 mod lifecycle;
 mod list;
 mod types;
 
+pub use delete::*;
 pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
 pub use list::MAX_PAGE;

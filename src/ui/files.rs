@@ -16,6 +16,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     } else {
         String::new()
     };
+    let marked = app.deletion.marked_in(&view.name);
+    let loading = if marked > 0 {
+        format!(" · {} marked{loading}", format::count(marked as u64))
+    } else {
+        loading
+    };
     let block = pane_block("Files", &listing.table, FILE_SORTS, &loading);
     if let Some(lines) = listing_message(app, listing, "this folder is empty") {
         return placeholder(frame, area, block, lines);
@@ -39,6 +45,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         &listing.table,
         |entry| {
             let name = fit_middle(entry.name(prefix), name_width);
+            let name = if app.deletion.is_marked(&view.name, &entry.key) {
+                format!("● {name}")
+            } else {
+                name
+            };
             match entry.kind {
                 EntryKind::Folder => {
                     Row::new([Cell::from(name).style(Style::default().fg(Color::Cyan).bold())])

@@ -1,6 +1,7 @@
 //! Draw-only: reads `&App`, writes nothing but the frame (and the scroll offset the table keeps).
 
 mod buckets;
+mod delete_bucket;
 mod dialog;
 mod files;
 mod help;
@@ -66,6 +67,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(dialog) = &app.dialog {
         dialog::draw(frame, area, dialog);
     }
+    delete_bucket::draw(frame, area, app);
     if app.help {
         help::draw(frame, area, app);
     }
