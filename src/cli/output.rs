@@ -424,8 +424,8 @@ mod tests {
         table.push(vec!["日本語".into(), "5 B".into(), "x".into()]);
         table.push(vec!["a\x1b[31m".into(), "10 KiB".into(), "y".into()]);
         let lines = table.render();
-        assert_eq!(lines[0], "NAME        SIZE  NOTE");
-        assert_eq!(lines[1], "日本語       5 B  x");
+        assert_eq!(lines[0], "NAME         SIZE  NOTE");
+        assert_eq!(lines[1], "日本語        5 B  x");
         assert_eq!(lines[2], "a\\x1b[31m  10 KiB  y");
     }
 }
