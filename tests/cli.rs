@@ -40,26 +40,60 @@ impl std::fmt::Debug for Run {
     }
 }
 
-/// Runs partsweep against `options`' server with no terminal and nothing from the host's
-/// AWS or partsweep configuration.
-fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
+/// Host settings that must not leak into a test run.
+const UNSET: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_SESSION_TOKEN",
+    "NO_COLOR",
+];
+
+/// The arguments and environment that point partsweep at `options`' server, with nothing
+/// taken from the host's AWS or partsweep configuration.
+struct Invocation {
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    _config_home: tempfile::TempDir,
+}
+
+fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
     let (key_id, secret) = options.static_keys.clone().expect("test server keys");
     let endpoint = options.endpoint_url.clone().expect("test server endpoint");
-    let empty_config = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
-        .args(["--endpoint-url", &endpoint, "--region", "garage"])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", key_id)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("XDG_CONFIG_HOME", empty_config.path())
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_SESSION_TOKEN")
+    let config_home = tempfile::tempdir().expect("temp dir");
+    let mut all_args: Vec<String> = vec![
+        "--endpoint-url".into(),
+        endpoint,
+        "--region".into(),
+        "garage".into(),
+    ];
+    all_args.extend(args.iter().map(|arg| arg.to_string()));
+    Invocation {
+        args: all_args,
+        env: vec![
+            ("AWS_ACCESS_KEY_ID", key_id),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("XDG_CONFIG_HOME", config_home.path().display().to_string()),
+        ],
+        _config_home: config_home,
+    }
+}
+
+/// Runs partsweep against `options`' server with no terminal.
+fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
+    let invocation = invocation(options, args);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
+    command
+        .args(&invocation.args)
+        .envs(invocation.env.iter().map(|(k, v)| (k, v)));
+    for name in UNSET {
+        command.env_remove(name);
+    }
+    let output = command
         .stdin(Stdio::null())
         .output()
         .expect("run partsweep");
@@ -68,6 +102,63 @@ fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// Runs partsweep in a pseudo-terminal, answers its first question with `answer`, and
+/// returns the exit code and everything the terminal showed.
+fn partsweep_in_terminal(args: &[&str], question: &str, answer: &str) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    let invocation = invocation(&common::options(), args);
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
+    command.args(&invocation.args);
+    for (name, value) in &invocation.env {
+        command.env(name, value);
+    }
+    for name in UNSET {
+        command.env_remove(name);
+    }
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pty");
+    let mut child = pty.slave.spawn_command(command).expect("spawn in pty");
+    drop(pty.slave);
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut reader = pty.master.try_clone_reader().expect("pty reader");
+    std::thread::spawn({
+        let screen = screen.clone();
+        move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                screen.lock().expect("screen").push_str(&text);
+            }
+        }
+    });
+    let shown = || screen.lock().expect("screen").clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !shown().contains(question) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no question asked:\n{}",
+            shown()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut writer = pty.master.take_writer().expect("pty writer");
+    writer.write_all(answer.as_bytes()).expect("answer");
+    writer.flush().expect("answer sent");
+    let status = child.wait().expect("partsweep exits");
+    // Let the reader drain what was written just before the exit.
+    std::thread::sleep(Duration::from_millis(200));
+    (status.exit_code(), shown())
 }
 
 fn partsweep(args: &[&str]) -> Run {
@@ -369,6 +460,25 @@ async fn clear_without_yes_and_without_a_terminal_refuses_with_exit_2() {
         "{run:?}"
     );
     assert_eq!(upload_ids(&s3, &bucket).await, before);
+}
+
+#[tokio::test]
+async fn clear_on_a_terminal_asks_first_and_a_no_aborts_nothing() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ask").await;
+    common::start_uploads(&s3, &bucket, "", 3).await;
+    let before = upload_ids(&s3, &bucket).await;
+    let question = format!("Abort 3 uploads in bucket {bucket}? [y/N]");
+
+    let (code, shown) = partsweep_in_terminal(&["clear", &bucket], &question, "n\r");
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("nothing aborted"), "{shown}");
+    assert_eq!(upload_ids(&s3, &bucket).await, before);
+
+    let (code, shown) = partsweep_in_terminal(&["clear", &bucket], &question, "y\r");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("aborted 3 of 3 uploads"), "{shown}");
+    assert!(upload_ids(&s3, &bucket).await.is_empty());
 }
 
 #[tokio::test]
