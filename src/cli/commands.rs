@@ -16,7 +16,9 @@ use super::output::{
 use super::{AbortArgs, BucketsArgs, ClearArgs, Exit, Location, LsArgs, Resolved, UploadsArgs};
 use crate::format;
 use crate::retry::Backoff;
-use crate::s3::{AbortOutcome, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadRef};
+use crate::s3::{
+    AbortOutcome, Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadRef,
+};
 use crate::tasks::abort_all;
 use crate::text::escape;
 
@@ -129,10 +131,17 @@ async fn upload_totals(ctx: &Context, bucket: &str) -> Result<UploadTotals, S3Er
     Ok(totals)
 }
 
+/// By name: some servers (Garage) list buckets in a different order each time.
+async fn sorted_buckets(ctx: &Context) -> Result<Vec<Bucket>, S3Error> {
+    let mut buckets = ctx.s3.list_buckets().await?;
+    buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(buckets)
+}
+
 pub async fn buckets(ctx: &mut Context, args: BucketsArgs) -> Exit {
     let format = args.output.format();
     ctx.quiet_progress_if_streaming(format);
-    let buckets = match ctx.s3.list_buckets().await {
+    let buckets = match sorted_buckets(ctx).await {
         Ok(buckets) => buckets,
         Err(err) => {
             ctx.messages.s3_error("cannot list buckets", &err);
@@ -270,7 +279,7 @@ pub async fn uploads(ctx: &mut Context, args: UploadsArgs) -> Exit {
     ctx.quiet_progress_if_streaming(format);
     let targets = match args.location {
         Some(location) => vec![location],
-        None => match ctx.s3.list_buckets().await {
+        None => match sorted_buckets(ctx).await {
             Ok(buckets) => buckets
                 .into_iter()
                 .map(|bucket| Location {

@@ -24,7 +24,9 @@ use crate::tui::{self, Settings};
     version,
     about = "Find and clear incomplete S3 multipart uploads, manage lifecycle rules, delete buckets",
     long_about = "With no subcommand, partsweep opens the console. Credentials and region come from \
-the standard AWS chain (environment, ~/.aws/config and credentials, --profile); AWS_ENDPOINT_URL is honoured."
+the standard AWS chain (environment, ~/.aws/config and credentials, --profile); AWS_ENDPOINT_URL is honoured.",
+    after_long_help = "Exit codes: 0 success; 1 failure (or a write refused in --read-only mode); \
+2 usage error, or `clear` refused without --yes and no terminal to ask on; 3 partial: some items failed, the summary says which."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -34,6 +36,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Named profile from ~/.aws/config.
     #[arg(long, global = true)]

@@ -13,6 +13,7 @@ use crate::text;
 
 /// `--json` / `--jsonl`, flattened into every command that prints rows.
 #[derive(Debug, Clone, Copy, Default, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Print one JSON document instead of a table.
     #[arg(long, conflicts_with = "jsonl")]
@@ -59,10 +60,12 @@ impl Default for Out {
 
 impl Out {
     pub fn line(&mut self, text: &str) {
-        if self.closed {
-            return;
-        }
-        if writeln!(self.writer, "{text}").is_err() {
+        self.write(text);
+        self.write("\n");
+    }
+
+    pub fn write(&mut self, text: &str) {
+        if !self.closed && self.writer.write_all(text.as_bytes()).is_err() {
             self.closed = true;
         }
     }
@@ -261,9 +264,10 @@ impl Rows {
                         return;
                     }
                 };
-                let separator = if self.opened { "," } else { "[" };
+                let separator = if self.opened { ",\n  " } else { "[\n  " };
                 self.opened = true;
-                out.line(&format!("{separator}{text}"));
+                out.write(separator);
+                out.write(&text);
             }
         }
     }
@@ -279,7 +283,7 @@ impl Rows {
                     self.table.print(out);
                 }
             }
-            Format::Json => out.line(if self.opened { "]" } else { "[]" }),
+            Format::Json => out.line(if self.opened { "\n]" } else { "[]" }),
             Format::Jsonl => {}
         }
         out.flush();
