@@ -1,0 +1,403 @@
+//! Command-line interface: the console by default, subcommands for scripts.
+//!
+//! `mod.rs` holds the clap definitions and dispatch, [`output`] the table/JSON rendering,
+//! [`commands`] what each headless subcommand does.
+
+pub mod commands;
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use color_eyre::Result;
+use color_eyre::eyre::eyre;
+
+use crate::config::Config;
+use crate::s3::{ConnectOptions, S3};
+use crate::tasks::DEFAULT_CONCURRENCY;
+use crate::tui::{self, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "partsweep",
+    version,
+    about = "Find and clear incomplete S3 multipart uploads, manage lifecycle rules, delete buckets",
+    long_about = "With no subcommand, partsweep opens the console. Credentials and region come from \
+the standard AWS chain (environment, ~/.aws/config and credentials, --profile); AWS_ENDPOINT_URL is honoured.",
+    after_long_help = "Exit codes: 0 success; 1 failure (or a write refused in --read-only mode); \
+2 usage error, or `clear` refused without --yes and no terminal to ask on; 3 partial: some items failed, the summary says which."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// Named profile from ~/.aws/config.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Region; must match the server's (e.g. `garage`, `ap-guangzhou`).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// S3-compatible endpoint, e.g. https://cos.ap-guangzhou.myqcloud.com or http://127.0.0.1:9000.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (host/bucket), as MinIO and Garage need.
+    #[arg(long, global = true)]
+    pub path_style: bool,
+    /// Refuse every write: aborts, deletes and lifecycle changes.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Aborts or deletes in flight at once [default: 32].
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: Option<u32>,
+    /// Config file [default: ~/.config/partsweep/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// No colour in headless output.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Log S3 calls: to stderr for subcommands, to a log file for the console.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List buckets: name, region, creation date; with --uploads, what incomplete uploads hold.
+    Buckets(BucketsArgs),
+    /// List the folders and files directly under BUCKET[/PREFIX].
+    Ls(LsArgs),
+    /// List incomplete multipart uploads, in one bucket or (with none named) in every bucket.
+    Uploads(UploadsArgs),
+    /// Abort one incomplete upload.
+    Abort(AbortArgs),
+    /// Abort every incomplete upload under BUCKET[/PREFIX] (asks first; --yes for scripts).
+    Clear(ClearArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions(CompletionsArgs),
+    /// Start a local Garage server seeded with sample data and open the console against it.
+    Demo {
+        /// The garage binary [default: from PATH or ~/.cargo/bin].
+        #[arg(long, value_name = "PATH")]
+        garage: Option<PathBuf>,
+        /// Incomplete uploads to create in each of the two big demo buckets.
+        #[arg(long, default_value_t = 150)]
+        uploads: usize,
+    },
+}
+
+/// `BUCKET` or `BUCKET/PREFIX` (an `s3://` in front is allowed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub bucket: String,
+    /// Empty for the whole bucket.
+    pub prefix: String,
+}
+
+impl Location {
+    /// For messages: `bucket X` or `bucket X under "p/"`, escaped.
+    pub fn describe(&self) -> String {
+        let bucket = crate::text::escape(&self.bucket);
+        if self.prefix.is_empty() {
+            format!("bucket {bucket}")
+        } else {
+            format!(
+                "bucket {bucket} under {}",
+                crate::text::escape(&self.prefix)
+            )
+        }
+    }
+}
+
+pub fn parse_location(text: &str) -> Result<Location, String> {
+    let text = text.strip_prefix("s3://").unwrap_or(text);
+    let (bucket, prefix) = text.split_once('/').unwrap_or((text, ""));
+    if bucket.is_empty() {
+        return Err("a bucket name is needed: BUCKET or BUCKET/PREFIX".into());
+    }
+    Ok(Location {
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+    })
+}
+
+/// `--older-than`: seconds, from `30m`, `12h`, `7d`, `2w`.
+pub fn parse_age(text: &str) -> Result<i64, String> {
+    let seconds = crate::format::parse_duration(text)?;
+    if seconds < 0 {
+        return Err(format!("{text:?} is negative"));
+    }
+    Ok(seconds)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BucketsArgs {
+    /// Also count each bucket's incomplete uploads, their parts and bytes, and the oldest.
+    #[arg(long)]
+    pub uploads: bool,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LsArgs {
+    /// BUCKET or BUCKET/FOLDER (a trailing `/` is implied).
+    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
+    pub location: Location,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UploadsArgs {
+    /// BUCKET or BUCKET/PREFIX (a key prefix: `b/tmp` matches `tmp1/x` and `tmp.bin`); every bucket if left out.
+    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
+    pub location: Option<Location>,
+    /// Only uploads started longer ago than this: 30m, 12h, 7d, 2w.
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: Option<i64>,
+    /// Also count each upload's parts and bytes (one ListParts call per upload).
+    #[arg(long)]
+    pub parts: bool,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AbortArgs {
+    pub bucket: String,
+    pub key: String,
+    pub upload_id: String,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClearArgs {
+    /// BUCKET or BUCKET/PREFIX (a key prefix, as for `uploads`).
+    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
+    pub location: Location,
+    /// Only uploads started longer ago than this: 30m, 12h, 7d, 2w.
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: Option<i64>,
+    /// Print what would be aborted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask; needed when stdin is not a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub output: output::OutputArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+/// How a headless command ended, as the process exit code scripts see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success,
+    Failure,
+    Usage,
+    /// Some items failed and others did not; the summary names the failures.
+    Partial,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Partial => 3,
+        }
+    }
+
+    /// From how many items succeeded and how many failed (not attempted counts as failed).
+    pub fn from_counts(succeeded: u64, failed: u64) -> Exit {
+        match (succeeded, failed) {
+            (_, 0) => Exit::Success,
+            (0, _) => Exit::Failure,
+            _ => Exit::Partial,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// Settings after merging the config file under the command line.
+pub struct Resolved {
+    pub connect: ConnectOptions,
+    pub read_only: bool,
+    pub concurrency: usize,
+    pub page_size: Option<i32>,
+}
+
+pub fn resolve(global: &Global) -> Result<Resolved> {
+    let config = Config::load(global.config.as_deref()).map_err(|e| eyre!("config: {e}"))?;
+    Ok(Resolved {
+        connect: ConnectOptions {
+            profile: global.profile.clone().or(config.profile),
+            region: global.region.clone().or(config.region),
+            endpoint_url: global.endpoint_url.clone().or(config.endpoint_url),
+            path_style: global.path_style || config.path_style.unwrap_or(false),
+            static_keys: None,
+        },
+        read_only: global.read_only || config.read_only.unwrap_or(false),
+        concurrency: global
+            .concurrency
+            .map(|n| n as usize)
+            .or(config.concurrency)
+            .unwrap_or(DEFAULT_CONCURRENCY),
+        page_size: config.page_size,
+    })
+}
+
+/// Where the console writes its log with `-v`: stdout belongs to the screen.
+pub fn log_path() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("partsweep").join("partsweep.log")
+}
+
+fn init_logging(verbose: u8, to_file: bool) {
+    if verbose == 0 {
+        return;
+    }
+    let level = match verbose {
+        1 => "partsweep=debug,aws_smithy_runtime=info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(level);
+    if to_file {
+        let path = log_path();
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            let _ = builder
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+    } else {
+        let _ = builder.with_writer(std::io::stderr).try_init();
+    }
+}
+
+fn print_completions(shell: clap_complete::Shell) {
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "partsweep",
+        &mut std::io::stdout(),
+    );
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    // Before the config is read: a broken config file must not break shell start-up.
+    if let Some(Cmd::Completions(args)) = &cli.command {
+        print_completions(args.shell);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let console = matches!(cli.command, None | Some(Cmd::Demo { .. }));
+    init_logging(cli.global.verbose, console);
+    let resolved = resolve(&cli.global)?;
+    let settings = Settings {
+        read_only: resolved.read_only,
+        concurrency: resolved.concurrency,
+        page_size: resolved.page_size,
+    };
+    let exit = match cli.command {
+        Some(Cmd::Buckets(args)) => {
+            commands::buckets(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Ls(args)) => {
+            commands::ls(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Uploads(args)) => {
+            commands::uploads(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Abort(args)) => {
+            commands::abort(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Clear(args)) => {
+            commands::clear(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Completions(args)) => {
+            print_completions(args.shell);
+            Exit::Success
+        }
+        None => {
+            let s3 = S3::connect(&resolved.connect).await;
+            tui::run(s3, settings).await?;
+            Exit::Success
+        }
+        Some(Cmd::Demo { garage, uploads }) => {
+            let binary = crate::garage::find_binary(garage.as_deref())?;
+            eprintln!("starting garage ({})…", binary.display());
+            let server = crate::garage::GarageServer::start(&binary).await?;
+            let s3 = server.client().await;
+            eprintln!("seeding demo buckets at {}…", server.endpoint);
+            crate::demo::seed(&s3, uploads).await?;
+            let result = tui::run(s3, settings).await;
+            drop(server);
+            result?;
+            Exit::Success
+        }
+    };
+    Ok(exit.into())
+}
+
+async fn headless(resolved: &Resolved, global: &Global) -> commands::Context {
+    let s3 = S3::connect(&resolved.connect).await;
+    commands::Context::new(s3, resolved, global.no_color)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_scripts_rely_on() {
+        assert_eq!(Exit::from_counts(5, 0).code(), 0);
+        assert_eq!(Exit::from_counts(0, 0).code(), 0);
+        assert_eq!(Exit::from_counts(0, 3).code(), 1);
+        assert_eq!(Exit::from_counts(4, 1).code(), 3);
+        assert_eq!(Exit::Usage.code(), 2);
+    }
+
+    #[test]
+    fn locations_split_bucket_and_prefix() {
+        let at = parse_location("s3://b/logs/2024").expect("location");
+        assert_eq!((at.bucket.as_str(), at.prefix.as_str()), ("b", "logs/2024"));
+        assert_eq!(parse_location("b").expect("bucket").prefix, "");
+        assert!(parse_location("/x").is_err());
+        assert!(parse_age("soon").is_err());
+        assert_eq!(parse_age("7d"), Ok(604_800));
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

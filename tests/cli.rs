@@ -1,0 +1,630 @@
+//! The `partsweep` binary run headless, as a script would, against a real Garage server.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use partsweep::s3::ConnectOptions;
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", self.stdout))
+    }
+
+    fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Host settings that must not leak into a test run.
+const UNSET: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_SESSION_TOKEN",
+    "NO_COLOR",
+];
+
+/// The arguments and environment that point partsweep at `options`' server, with nothing
+/// taken from the host's AWS or partsweep configuration.
+struct Invocation {
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    _config_home: tempfile::TempDir,
+}
+
+fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
+    let (key_id, secret) = options.static_keys.clone().expect("test server keys");
+    let endpoint = options.endpoint_url.clone().expect("test server endpoint");
+    let config_home = tempfile::tempdir().expect("temp dir");
+    let mut all_args: Vec<String> = vec![
+        "--endpoint-url".into(),
+        endpoint,
+        "--region".into(),
+        "garage".into(),
+    ];
+    all_args.extend(args.iter().map(|arg| arg.to_string()));
+    Invocation {
+        args: all_args,
+        env: vec![
+            ("AWS_ACCESS_KEY_ID", key_id),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("XDG_CONFIG_HOME", config_home.path().display().to_string()),
+        ],
+        _config_home: config_home,
+    }
+}
+
+/// Runs partsweep against `options`' server with no terminal.
+fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
+    let invocation = invocation(options, args);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
+    command
+        .args(&invocation.args)
+        .envs(invocation.env.iter().map(|(k, v)| (k, v)));
+    for name in UNSET {
+        command.env_remove(name);
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .expect("run partsweep");
+    Run {
+        code: output.status.code().expect("partsweep exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs partsweep in a pseudo-terminal, answers its first question with `answer`, and
+/// returns the exit code and everything the terminal showed.
+fn partsweep_in_terminal(args: &[&str], question: &str, answer: &str) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    let invocation = invocation(&common::options(), args);
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
+    command.args(&invocation.args);
+    for (name, value) in &invocation.env {
+        command.env(name, value);
+    }
+    for name in UNSET {
+        command.env_remove(name);
+    }
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pty");
+    let mut child = pty.slave.spawn_command(command).expect("spawn in pty");
+    drop(pty.slave);
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut reader = pty.master.try_clone_reader().expect("pty reader");
+    std::thread::spawn({
+        let screen = screen.clone();
+        move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                screen.lock().expect("screen").push_str(&text);
+            }
+        }
+    });
+    let shown = || screen.lock().expect("screen").clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !shown().contains(question) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no question asked:\n{}",
+            shown()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut writer = pty.master.take_writer().expect("pty writer");
+    writer.write_all(answer.as_bytes()).expect("answer");
+    writer.flush().expect("answer sent");
+    let status = child.wait().expect("partsweep exits");
+    // Let the reader drain what was written just before the exit.
+    std::thread::sleep(Duration::from_millis(200));
+    (status.exit_code(), shown())
+}
+
+fn partsweep(args: &[&str]) -> Run {
+    partsweep_at(&common::options(), args)
+}
+
+async fn upload_ids(s3: &partsweep::s3::S3, bucket: &str) -> BTreeSet<String> {
+    common::all_uploads(s3, bucket)
+        .await
+        .into_iter()
+        .map(|upload| upload.upload_id.to_string())
+        .collect()
+}
+
+fn field<'a>(value: &'a Value, name: &str) -> &'a str {
+    value[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} is not a string in {value}"))
+}
+
+#[tokio::test]
+async fn buckets_lists_names_and_with_uploads_their_totals() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-buckets").await;
+    let uploads = common::start_uploads(&s3, &bucket, "big/", 3).await;
+    let (key, id) = &uploads[0];
+    s3.upload_part(&bucket, key, id, 1, vec![b'x'; 1000])
+        .await
+        .expect("upload part");
+
+    let table = partsweep(&["buckets"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.starts_with("NAME"), "{table:?}");
+    assert!(table.stdout.contains(&bucket), "{table:?}");
+
+    let json = partsweep(&["buckets", "--uploads", "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let rows = json.json();
+    let row = rows
+        .as_array()
+        .expect("an array of buckets")
+        .iter()
+        .find(|row| row["name"] == bucket.as_str())
+        .expect("our bucket is listed");
+    assert_eq!(row["uploads"], 3);
+    assert_eq!(row["parts"], 1);
+    assert_eq!(row["bytes"], 1000);
+    assert!(row["oldest"].is_string(), "{row}");
+    assert!(row["created"].is_string(), "{row}");
+}
+
+#[tokio::test]
+async fn ls_shows_one_folder_level_in_every_format() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ls").await;
+    for key in ["top.txt", "photos/a.jpg", "photos/2024/b.jpg"] {
+        s3.put_object(&bucket, key, b"12345".to_vec())
+            .await
+            .expect("put");
+    }
+
+    let json = partsweep(&["ls", &bucket, "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let mut seen: Vec<(String, String, Value)> = json
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|row| {
+            (
+                field(row, "kind").to_owned(),
+                field(row, "key").to_owned(),
+                row["size"].clone(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        seen,
+        [
+            ("folder".into(), "photos/".into(), Value::Null),
+            ("file".into(), "top.txt".into(), Value::from(5)),
+        ]
+    );
+
+    // A prefix without its slash still means the folder.
+    let table = partsweep(&["ls", &format!("{bucket}/photos")]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{table:?}");
+    assert!(lines[0].starts_with("KIND"), "{table:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("folder") && l.ends_with("2024/"))
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("file") && l.ends_with("a.jpg"))
+    );
+
+    let jsonl = partsweep(&["ls", &format!("{bucket}/photos/"), "--jsonl"]);
+    assert_eq!(jsonl.json_lines().len(), 2, "{jsonl:?}");
+}
+
+#[tokio::test]
+async fn uploads_json_matches_what_the_server_holds_and_tables_escape_hostile_keys() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-uploads").await;
+    common::start_uploads(&s3, &bucket, "data/", 4).await;
+    // Garage cannot send C0 escapes in its XML, so the hostile key uses a bidi override and a tab.
+    let hostile = "weird/rtl-\u{202e}gpj.exe\tx";
+    s3.create_upload(&bucket, hostile).await.expect("upload");
+
+    let json = partsweep(&["uploads", &bucket, "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let rows = json.json();
+    let rows = rows.as_array().expect("array");
+    let listed: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            (
+                field(row, "key").to_owned(),
+                field(row, "upload_id").to_owned(),
+            )
+        })
+        .collect();
+    let held: BTreeSet<(String, String)> = common::all_uploads(&s3, &bucket)
+        .await
+        .into_iter()
+        .map(|u| (u.key.to_string(), u.upload_id.to_string()))
+        .collect();
+    assert_eq!(listed, held);
+    assert!(
+        listed.iter().any(|(key, _)| key == hostile),
+        "keys are exact in JSON"
+    );
+    for row in rows {
+        assert_eq!(field(row, "bucket"), bucket);
+        let initiated = field(row, "initiated");
+        time::OffsetDateTime::parse(initiated, &time::format_description::well_known::Rfc3339)
+            .expect("initiated is RFC 3339");
+        assert!(row.get("storage_class").is_some() && row["parts"].is_null());
+    }
+
+    let with_parts = partsweep(&["uploads", &format!("{bucket}/data/"), "--parts", "--jsonl"]);
+    assert_eq!(with_parts.code, 0, "{with_parts:?}");
+    let lines = with_parts.json_lines();
+    assert_eq!(lines.len(), 4, "the prefix leaves the hostile key out");
+    assert!(
+        lines
+            .iter()
+            .all(|row| row["parts"] == 0 && row["bytes"] == 0)
+    );
+
+    let table = partsweep(&["uploads", &bucket]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(
+        !table.stdout.contains('\u{202e}') && !table.stdout.contains('\t'),
+        "raw control text reached the terminal: {table:?}"
+    );
+    assert!(
+        table.stdout.contains("weird/rtl-\\u{202e}gpj.exe\\tx"),
+        "{table:?}"
+    );
+    assert_eq!(
+        table.stdout.lines().count(),
+        6,
+        "header and five uploads: {table:?}"
+    );
+}
+
+#[tokio::test]
+async fn uploads_with_no_bucket_named_covers_every_bucket() {
+    let s3 = common::client().await;
+    let first = common::bucket(&s3, "cli-all-a").await;
+    let second = common::bucket(&s3, "cli-all-b").await;
+    common::start_uploads(&s3, &first, "", 2).await;
+    common::start_uploads(&s3, &second, "", 3).await;
+
+    let run = partsweep(&["uploads", "--jsonl"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let rows = run.json_lines();
+    let count_in = |bucket: &str| rows.iter().filter(|row| row["bucket"] == bucket).count();
+    assert_eq!((count_in(&first), count_in(&second)), (2, 3));
+}
+
+#[tokio::test]
+async fn abort_removes_the_upload_and_a_second_abort_says_already_gone() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-abort").await;
+    let uploads = common::start_uploads(&s3, &bucket, "", 2).await;
+    let (key, id) = &uploads[0];
+
+    let first = partsweep(&["abort", &bucket, key, id]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(first.stdout.starts_with("aborted "), "{first:?}");
+    assert_eq!(
+        upload_ids(&s3, &bucket).await,
+        BTreeSet::from([uploads[1].1.clone()])
+    );
+
+    let again = partsweep(&["abort", &bucket, key, id, "--json"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(again.json()["outcome"], "already_gone");
+}
+
+#[tokio::test]
+async fn clear_dry_run_prints_the_uploads_and_changes_nothing() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-dry").await;
+    common::start_uploads(&s3, &bucket, "", 3).await;
+    let before = upload_ids(&s3, &bucket).await;
+
+    let run = partsweep(&["clear", &bucket, "--dry-run", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["summary"]["listed"], 3);
+    assert_eq!(report["summary"]["aborted"], 0);
+    let planned: BTreeSet<String> = report["uploads"]
+        .as_array()
+        .expect("uploads")
+        .iter()
+        .map(|row| field(row, "upload_id").to_owned())
+        .collect();
+    assert_eq!(planned, before);
+    assert!(run.stderr.contains("would abort 3 uploads"), "{run:?}");
+    assert_eq!(upload_ids(&s3, &bucket).await, before);
+}
+
+#[tokio::test]
+async fn clear_with_yes_aborts_exactly_the_prefix() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-clear").await;
+    common::start_uploads(&s3, &bucket, "junk/", 25).await;
+    let keep = common::start_uploads(&s3, &bucket, "keep/", 2).await;
+
+    let run = partsweep(&[
+        "clear",
+        &format!("{bucket}/junk/"),
+        "--yes",
+        "--concurrency",
+        "4",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("aborted 25 of 25 uploads")
+            && run.stdout.contains("failed 0, not attempted 0"),
+        "{run:?}"
+    );
+    let kept: BTreeSet<String> = keep.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(upload_ids(&s3, &bucket).await, kept);
+}
+
+#[tokio::test]
+async fn clear_older_than_leaves_newer_uploads() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-older").await;
+    let old: BTreeSet<String> = common::start_uploads(&s3, &bucket, "old/", 3)
+        .await
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    // Start times have one-second resolution: a 3 s gap against a 2 s limit leaves
+    // a full second of margin on both sides.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let new: BTreeSet<String> = common::start_uploads(&s3, &bucket, "new/", 2)
+        .await
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+
+    let run = partsweep(&["clear", &bucket, "--older-than", "2s", "--yes", "--jsonl"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let aborted: BTreeSet<String> = run
+        .json_lines()
+        .iter()
+        .inspect(|row| assert_eq!(row["outcome"], "aborted"))
+        .map(|row| field(row, "upload_id").to_owned())
+        .collect();
+    assert_eq!(aborted, old);
+    assert_eq!(upload_ids(&s3, &bucket).await, new);
+}
+
+#[tokio::test]
+async fn clear_without_yes_and_without_a_terminal_refuses_with_exit_2() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-refuse").await;
+    common::start_uploads(&s3, &bucket, "", 3).await;
+    let before = upload_ids(&s3, &bucket).await;
+
+    let run = partsweep(&["clear", &bucket]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("refusing to abort 3 uploads without --yes"),
+        "{run:?}"
+    );
+    assert_eq!(upload_ids(&s3, &bucket).await, before);
+}
+
+#[tokio::test]
+async fn clear_on_a_terminal_asks_first_and_a_no_aborts_nothing() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ask").await;
+    common::start_uploads(&s3, &bucket, "", 3).await;
+    let before = upload_ids(&s3, &bucket).await;
+    let question = format!("Abort 3 uploads in bucket {bucket}? [y/N]");
+
+    let (code, shown) = partsweep_in_terminal(&["clear", &bucket], &question, "n\r");
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("nothing aborted"), "{shown}");
+    assert_eq!(upload_ids(&s3, &bucket).await, before);
+
+    let (code, shown) = partsweep_in_terminal(&["clear", &bucket], &question, "y\r");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("aborted 3 of 3 uploads"), "{shown}");
+    assert!(upload_ids(&s3, &bucket).await.is_empty());
+}
+
+#[tokio::test]
+async fn read_only_refuses_abort_and_clear_but_allows_a_dry_run() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ro").await;
+    let uploads = common::start_uploads(&s3, &bucket, "", 2).await;
+    let before = upload_ids(&s3, &bucket).await;
+    let (key, id) = &uploads[0];
+
+    let abort = partsweep(&["--read-only", "abort", &bucket, key, id]);
+    assert_eq!(abort.code, 1, "{abort:?}");
+    assert!(
+        abort.stderr.contains("read-only mode: abort refused"),
+        "{abort:?}"
+    );
+
+    let clear = partsweep(&["clear", &bucket, "--yes", "--read-only"]);
+    assert_eq!(clear.code, 1, "{clear:?}");
+    assert!(clear.stderr.contains("read-only mode"), "{clear:?}");
+
+    let dry = partsweep(&["--read-only", "clear", &bucket, "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert_eq!(upload_ids(&s3, &bucket).await, before);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["uploads", "some-bucket", "--older-than", "soon"][..],
+        &["uploads", "--frobnicate"],
+        &["clear"],
+        &["ls", "/no-bucket"],
+        &["uploads", "--json", "--jsonl"],
+    ] {
+        let run = partsweep(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn a_server_error_is_explained_with_exit_1() {
+    let missing = common::unique_bucket("cli-missing");
+    let run = partsweep(&["uploads", &missing]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&missing) && run.stderr.contains("NoSuchBucket"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn completions_bash_prints_a_script() {
+    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
+        .args(["completions", "bash"])
+        .output()
+        .expect("run partsweep");
+    assert!(output.status.success());
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(script.contains("_partsweep()"), "{script}");
+    assert!(script.contains("complete -F _partsweep"), "{script}");
+    assert!(script.contains("--older-than"), "{script}");
+}
+
+/// The `-c CONFIG` a running garage was started with, so its own CLI can administer it.
+fn garage_config(server: &partsweep::garage::GarageServer) -> std::path::PathBuf {
+    let pid = server.pid().expect("garage pid");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("garage cmdline");
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let at = args
+        .iter()
+        .position(|a| *a == b"-c")
+        .expect("-c in cmdline");
+    Path::new(std::str::from_utf8(args[at + 1]).expect("utf-8 path")).to_owned()
+}
+
+fn garage_admin(binary: &Path, config: &Path, args: &[&str]) {
+    let output = Command::new(binary)
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run garage");
+    assert!(
+        output.status.success(),
+        "garage {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_bucket_that_cannot_be_listed_makes_uploads_partial_with_exit_3() {
+    // A server of its own: this test hands out a key that may only write to one bucket,
+    // so ListBuckets shows that bucket but listing its uploads is denied.
+    let binary = partsweep::garage::find_binary(None).expect("garage binary");
+    let server = partsweep::garage::GarageServer::start(&binary)
+        .await
+        .expect("garage starts");
+    let config = garage_config(&server);
+    let (key_id, secret) = ("GK0123456789abcdef01234567", "0".repeat(64));
+    garage_admin(
+        &binary,
+        &config,
+        &["key", "import", key_id, &secret, "--yes"],
+    );
+    // Buckets made with garage's own CLI have global names its `bucket allow` can find.
+    for bucket in ["readable", "write-only"] {
+        garage_admin(&binary, &config, &["bucket", "create", bucket]);
+        let allow_owner = [
+            "bucket", "allow", "--read", "--write", "--owner", bucket, "--key",
+        ];
+        garage_admin(
+            &binary,
+            &config,
+            &[&allow_owner[..], &[&server.access_key]].concat(),
+        );
+    }
+    let owner = server.client().await;
+    common::start_uploads(&owner, "readable", "", 2).await;
+    common::start_uploads(&owner, "write-only", "", 2).await;
+
+    garage_admin(
+        &binary,
+        &config,
+        &["bucket", "allow", "--read", "readable", "--key", key_id],
+    );
+    garage_admin(
+        &binary,
+        &config,
+        &["bucket", "allow", "--write", "write-only", "--key", key_id],
+    );
+
+    let mut limited = server.connect_options();
+    limited.static_keys = Some((key_id.to_owned(), secret.clone()));
+    let run = partsweep_at(&limited, &["uploads", "--jsonl"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    let rows = run.json_lines();
+    assert_eq!(rows.len(), 2, "{run:?}");
+    assert!(rows.iter().all(|row| row["bucket"] == "readable"));
+    assert!(
+        run.stderr.contains("write-only") && run.stderr.contains("AccessDenied"),
+        "{run:?}"
+    );
+
+    let clear = partsweep_at(&limited, &["clear", "write-only", "--yes"]);
+    assert_eq!(clear.code, 1, "{clear:?}");
+    assert_eq!(common::all_uploads(&owner, "write-only").await.len(), 2);
+}
