@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::purge::{self, PurgeEnd, PurgeReport};
 use crate::s3::{BucketContents, S3};
-use crate::tasks::DEFAULT_CONCURRENCY;
 use crate::text::escape;
 
 const EXIT_FAILURE: u8 = 1;
@@ -60,7 +59,13 @@ fn finish(json_mode: bool, code: u8, outcome: &str, lines: &[String], extra: Val
     ExitCode::from(code)
 }
 
-pub async fn run(s3: &S3, args: RbArgs, read_only: bool, json: bool) -> Result<ExitCode> {
+pub async fn run(
+    s3: &S3,
+    args: RbArgs,
+    read_only: bool,
+    concurrency: usize,
+    json: bool,
+) -> Result<ExitCode> {
     let bucket = args.bucket.as_str();
     let shown = escape(bucket).into_owned();
     if read_only {
@@ -171,7 +176,7 @@ pub async fn run(s3: &S3, args: RbArgs, read_only: bool, json: bool) -> Result<E
         }
     });
     let show_progress = !json && std::io::stderr().is_terminal();
-    let report = purge::empty_and_delete(s3, bucket, DEFAULT_CONCURRENCY, &token, |progress| {
+    let report = purge::empty_and_delete(s3, bucket, concurrency, &token, |progress| {
         if show_progress {
             eprint!("\r\x1b[K{}", progress.line());
         }

@@ -628,3 +628,61 @@ async fn a_bucket_that_cannot_be_listed_makes_uploads_partial_with_exit_3() {
     assert_eq!(clear.code, 1, "{clear:?}");
     assert_eq!(common::all_uploads(&owner, "write-only").await.len(), 2);
 }
+
+#[tokio::test]
+async fn lifecycle_subcommand_adds_lists_and_removes_an_abort_rule() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc").await;
+    let b = bucket.as_str();
+    let add = partsweep(&[
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "7",
+        "--id",
+        "abort-7d",
+    ]);
+    assert_eq!(add.code, 0, "{add:?}");
+    let list = partsweep(&["lifecycle", b, "--json"]);
+    assert_eq!(list.code, 0, "{list:?}");
+    let rules = list.json();
+    assert_eq!(rules.as_array().map(Vec::len), Some(1), "{rules}");
+    assert!(list.stdout.contains("abort-7d"), "{}", list.stdout);
+    let bad = partsweep(&["lifecycle", b, "add-abort", "--days", "0"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    let read_only = partsweep(&["--read-only", "lifecycle", b, "rm", "abort-7d"]);
+    assert_eq!(read_only.code, 1, "{read_only:?}");
+    assert!(read_only.stderr.contains("read-only"), "{read_only:?}");
+    let rm = partsweep(&["lifecycle", b, "rm", "abort-7d"]);
+    assert_eq!(rm.code, 0, "{rm:?}");
+    assert!(s3.lifecycle_rules(b).await.expect("rules").is_empty());
+}
+
+#[tokio::test]
+async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-rb").await;
+    s3.put_object(&bucket, "f/file.txt", b"x".to_vec())
+        .await
+        .expect("put");
+    common::start_uploads(&s3, &bucket, "u/", 3).await;
+    let refused = partsweep(&["rb", &bucket]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        s3.list_buckets()
+            .await
+            .expect("list")
+            .iter()
+            .any(|b| b.name == bucket)
+    );
+    let forced = partsweep(&["rb", &bucket, "--force", "--yes", "--json"]);
+    assert_eq!(forced.code, 0, "{forced:?}");
+    assert!(
+        !s3.list_buckets()
+            .await
+            .expect("list")
+            .iter()
+            .any(|b| b.name == bucket)
+    );
+}

@@ -250,7 +250,9 @@ async fn rb_deletes_only_empty_buckets_unless_forced() {
     put_all(&s3, &bucket, &["a.txt"]).await;
     common::start_uploads(&s3, &bucket, "big/", 2).await;
 
-    let code = run(&s3, rb(&bucket, false), false, true).await.expect("rb");
+    let code = run(&s3, rb(&bucket, false), false, 8, true)
+        .await
+        .expect("rb");
     assert_eq!(code, ExitCode::from(1));
     assert_eq!(
         keys(&s3, &bucket).await,
@@ -258,16 +260,22 @@ async fn rb_deletes_only_empty_buckets_unless_forced() {
         "nothing deleted without --force"
     );
 
-    let code = run(&s3, rb(&bucket, true), true, true).await.expect("rb");
+    let code = run(&s3, rb(&bucket, true), true, 8, true)
+        .await
+        .expect("rb");
     assert_eq!(code, ExitCode::from(1), "read-only refuses");
     assert!(bucket_exists(&s3, &bucket).await);
 
-    let code = run(&s3, rb(&bucket, true), false, true).await.expect("rb");
+    let code = run(&s3, rb(&bucket, true), false, 8, true)
+        .await
+        .expect("rb");
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(!bucket_exists(&s3, &bucket).await);
 
     let empty = common::bucket(&s3, "rb-empty").await;
-    let code = run(&s3, rb(&empty, false), false, true).await.expect("rb");
+    let code = run(&s3, rb(&empty, false), false, 8, true)
+        .await
+        .expect("rb");
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(!bucket_exists(&s3, &empty).await);
 }

@@ -198,7 +198,7 @@ fn clear_all_confirmation_and_progress() {
 fn help_overlay() {
     let mut app = app_with_buckets();
     keys(&mut app, "?");
-    insta::assert_snapshot!(render(&mut app, 100, 44));
+    insta::assert_snapshot!(render(&mut app, 120, 36));
 }
 
 #[test]

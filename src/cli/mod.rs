@@ -79,6 +79,24 @@ pub enum Cmd {
     Abort(AbortArgs),
     /// Abort every incomplete upload under BUCKET[/PREFIX] (asks first; --yes for scripts).
     Clear(ClearArgs),
+    /// List a bucket's lifecycle rules, add a rule that aborts incomplete uploads N days
+    /// after they start, or remove a rule; the bucket's other rules are kept exactly.
+    Lifecycle {
+        #[command(flatten)]
+        args: crate::lifecycle_cli::LifecycleArgs,
+        /// Print JSON instead of text.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Delete a bucket: only an empty one, or with --force empty it first (as the console's
+    /// Empty and delete).
+    Rb {
+        #[command(flatten)]
+        args: crate::rb_cli::RbArgs,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions(CompletionsArgs),
     /// Start a local Garage server seeded with sample data and open the console against it.
@@ -342,6 +360,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Cmd::Clear(args)) => {
             commands::clear(&mut headless(&resolved, &cli.global).await, args).await
+        }
+        Some(Cmd::Lifecycle { args, json }) => {
+            let s3 = S3::connect(&resolved.connect).await;
+            return crate::lifecycle_cli::run(&s3, args, resolved.read_only, json).await;
+        }
+        Some(Cmd::Rb { args, json }) => {
+            let s3 = S3::connect(&resolved.connect).await;
+            return crate::rb_cli::run(&s3, args, resolved.read_only, resolved.concurrency, json)
+                .await;
         }
         Some(Cmd::Completions(args)) => {
             print_completions(args.shell);
