@@ -3,7 +3,7 @@
 mod common;
 
 use futures::TryStreamExt;
-use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind, UploadRef};
+use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind};
 use partsweep::tasks::abort_all;
 use tokio_util::sync::CancellationToken;
 
@@ -130,13 +130,7 @@ async fn clear_all_aborts_every_upload_and_leaves_objects_alone() {
         .await
         .expect("put");
     let uploads = common::start_uploads(&s3, &bucket, "junk/", 300).await;
-    let refs: Vec<UploadRef> = uploads
-        .iter()
-        .map(|(key, upload_id)| UploadRef {
-            key: key.clone(),
-            upload_id: upload_id.clone(),
-        })
-        .collect();
+    let refs = common::refs(&uploads);
     let mut outcomes = Vec::new();
     let left = abort_all(&s3, &bucket, refs, 4, &CancellationToken::new(), |_, r| {
         outcomes.push(r)
@@ -161,13 +155,7 @@ async fn cancel_leaves_exactly_the_uploads_not_attempted() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "cancel").await;
     let uploads = common::start_uploads(&s3, &bucket, "", 200).await;
-    let refs: Vec<UploadRef> = uploads
-        .iter()
-        .map(|(key, upload_id)| UploadRef {
-            key: key.clone(),
-            upload_id: upload_id.clone(),
-        })
-        .collect();
+    let refs = common::refs(&uploads);
     let token = CancellationToken::new();
     let mut settled = 0;
     let not_attempted = abort_all(&s3, &bucket, refs, 2, &token, |_, r| {
@@ -304,13 +292,7 @@ async fn a_server_that_dies_mid_clear_ends_the_job_with_the_rest_not_attempted()
     let s3 = server.client().await;
     let bucket = common::bucket(&s3, "dies").await;
     let uploads = common::start_uploads(&s3, &bucket, "", 400).await;
-    let refs: Vec<UploadRef> = uploads
-        .iter()
-        .map(|(key, upload_id)| UploadRef {
-            key: key.clone(),
-            upload_id: upload_id.clone(),
-        })
-        .collect();
+    let refs = common::refs(&uploads);
     let mut aborted = 0;
     let mut failed = 0;
     let not_attempted = abort_all(

@@ -88,3 +88,14 @@ pub async fn all_uploads(s3: &S3, bucket: &str) -> Vec<partsweep::s3::Upload> {
         .expect("list uploads");
     pages.into_iter().flatten().collect()
 }
+
+/// What `abort_all` takes, from the pairs `start_uploads` returns.
+pub fn refs(uploads: &[(String, String)]) -> Vec<partsweep::s3::UploadRef> {
+    uploads
+        .iter()
+        .map(|(key, upload_id)| partsweep::s3::UploadRef {
+            key: key.clone(),
+            upload_id: upload_id.clone(),
+        })
+        .collect()
+}
