@@ -56,6 +56,9 @@ pub struct BucketView {
     pub uploads: Listing<UploadRow>,
     /// Uploads whose abort failed, re-marked when the list is read again.
     failed: HashSet<UploadRef>,
+    /// How many upload rows are marked, kept in step with every mark change so a frame
+    /// never counts a million rows.
+    pub marked: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,6 +548,7 @@ impl App {
         view.uploads.loading = true;
         view.uploads.error = None;
         view.uploads.table.clear();
+        view.marked = 0;
         vec![
             Command::CancelRequest { request: previous },
             Command::LoadUploads {
@@ -609,6 +613,7 @@ impl App {
             files: Listing::default(),
             uploads: Listing::default(),
             failed: HashSet::new(),
+            marked: 0,
         });
         let mut commands = self.load_folder();
         commands.extend(self.load_uploads());
@@ -786,6 +791,11 @@ impl App {
         if let Some(view) = &mut self.bucket {
             if let Some(row) = view.uploads.table.selected_mut() {
                 row.marked = !row.marked;
+                if row.marked {
+                    view.marked += 1;
+                } else {
+                    view.marked = view.marked.saturating_sub(1);
+                }
             }
             view.uploads.table.move_by(1);
         }
@@ -797,7 +807,15 @@ impl App {
         let indices: Vec<u32> = table.visible_indices().to_vec();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
-            table.items[i as usize].marked = !all_marked;
+            let row = &mut table.items[i as usize];
+            if row.marked == all_marked {
+                row.marked = !all_marked;
+                if all_marked {
+                    view.marked = view.marked.saturating_sub(1);
+                } else {
+                    view.marked += 1;
+                }
+            }
         }
     }
 
@@ -841,6 +859,9 @@ impl App {
                         let r = UploadRef::from(&row.upload);
                         if wanted.contains(&r) {
                             row.state = RowState::Aborting;
+                            if row.marked {
+                                view.marked = view.marked.saturating_sub(1);
+                            }
                             row.marked = false;
                             rows.insert(r, i as u32);
                         }
@@ -922,6 +943,7 @@ impl App {
                 view.uploads
                     .table
                     .remove_where(|row| row.state == RowState::Done, now);
+                view.marked = view.uploads.table.items.iter().filter(|r| r.marked).count();
             }
         }
         if job.clear_all {

@@ -1,5 +1,7 @@
-//! A list that scales: items stay where they are; a vector of indices holds the filtered,
-//! sorted view, so filtering and sorting a million rows never copies a row.
+//! A list that scales: items stay where they are; vectors of indices hold the sorted order of
+//! every row and the filtered view of it, so filtering and sorting a million rows never copies
+//! a row. A filter change only walks the sorted order (it never sorts); flipping the direction
+//! reverses it; only a new sort column or newly arrived rows sort.
 
 use std::cell::Cell;
 use std::cmp::Ordering;
@@ -74,6 +76,9 @@ pub trait Row {
 #[derive(Debug)]
 pub struct Table<T> {
     pub items: Vec<T>,
+    /// Every item, in sort order (once settled).
+    order: Vec<u32>,
+    /// The items that pass the filter, in the same order as `order`.
     view: Vec<u32>,
     selected: usize,
     pub filter: Filter,
@@ -91,6 +96,7 @@ impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             items: Vec::new(),
+            order: Vec::new(),
             view: Vec::new(),
             selected: 0,
             filter: Filter::default(),
@@ -106,6 +112,7 @@ impl<T> Default for Table<T> {
 impl<T: Row> Table<T> {
     pub fn clear(&mut self) {
         self.items.clear();
+        self.order.clear();
         self.view.clear();
         self.selected = 0;
         self.offset.set(0);
@@ -115,7 +122,9 @@ impl<T: Row> Table<T> {
     pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
         let keep = self.selected_index();
         self.items = items;
-        self.rebuild(now);
+        self.order = (0..self.items.len() as u32).collect();
+        self.sort_order();
+        self.refilter(now);
         self.reselect(keep);
     }
 
@@ -124,6 +133,7 @@ impl<T: Row> Table<T> {
         let start = self.items.len();
         self.items.extend(rows);
         for index in start..self.items.len() {
+            self.order.push(index as u32);
             if self.items[index].matches(&self.filter, now) {
                 self.view.push(index as u32);
             }
@@ -143,16 +153,24 @@ impl<T: Row> Table<T> {
             self.filter = next;
         } else {
             self.filter = next;
-            self.rebuild(now);
+            self.refilter(now);
         }
         self.reselect(keep);
     }
 
     pub fn set_sort(&mut self, column: usize, descending: bool) {
         let keep = self.selected_index();
+        let flip_only = column == self.sort && descending != self.descending && !self.needs_sort;
         self.sort = column;
         self.descending = descending;
-        self.sort_view();
+        if flip_only {
+            // Every row order is total (ties broken by key and id), so the reverse is exact.
+            self.order.reverse();
+            self.view.reverse();
+        } else {
+            self.sort_order();
+            self.view_from_order();
+        }
         self.reselect(keep);
     }
 
@@ -160,27 +178,44 @@ impl<T: Row> Table<T> {
     pub fn settle(&mut self) {
         if self.needs_sort {
             let keep = self.selected_index();
-            self.sort_view();
+            self.sort_order();
+            self.view_from_order();
             self.reselect(keep);
         }
     }
 
-    fn rebuild(&mut self, now: Timestamp) {
-        let filter = &self.filter;
+    /// The view from the sorted order and the filter: one pass, no sort.
+    fn refilter(&mut self, now: Timestamp) {
+        let (items, filter) = (&self.items, &self.filter);
         self.view.clear();
         self.view.extend(
-            self.items
+            self.order
                 .iter()
-                .enumerate()
-                .filter(|(_, item)| item.matches(filter, now))
-                .map(|(i, _)| i as u32),
+                .copied()
+                .filter(|&i| items[i as usize].matches(filter, now)),
         );
-        self.sort_view();
     }
 
-    fn sort_view(&mut self) {
+    /// Puts the view's rows in the order of `order` without testing the filter again.
+    fn view_from_order(&mut self) {
+        if self.view.len() == self.order.len() {
+            self.view.clone_from(&self.order);
+            return;
+        }
+        let mut shown = vec![false; self.items.len()];
+        for &i in &self.view {
+            shown[i as usize] = true;
+        }
+        self.view.clear();
+        self.view
+            .extend(self.order.iter().copied().filter(|&i| shown[i as usize]));
+    }
+
+    /// Sorts every row. Rows that arrived since the last sort are a short unsorted tail after a
+    /// long sorted run, which the stable sort merges in close to linear time.
+    fn sort_order(&mut self) {
         let (items, column, descending) = (&self.items, self.sort, self.descending);
-        self.view.sort_by(|&a, &b| {
+        self.order.sort_by(|&a, &b| {
             let order = items[a as usize].compare(&items[b as usize], column);
             if descending { order.reverse() } else { order }
         });
@@ -195,10 +230,36 @@ impl<T: Row> Table<T> {
     }
 
     /// Removes the rows for which `gone` is true, keeping the selection near where it was.
-    pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, now: Timestamp) {
+    /// The filter and order stand, so nothing is matched or sorted again.
+    pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, _now: Timestamp) {
         let selected = self.selected;
-        self.items.retain(|item| !gone(item));
-        self.rebuild(now);
+        // Old index -> new index (u32::MAX for a removed row): the order survives, no re-sort.
+        let mut next = 0u32;
+        let moved: Vec<u32> = self
+            .items
+            .iter()
+            .map(|item| {
+                if gone(item) {
+                    u32::MAX
+                } else {
+                    next += 1;
+                    next - 1
+                }
+            })
+            .collect();
+        let mut index = 0;
+        self.items.retain(|_| {
+            index += 1;
+            moved[index - 1] != u32::MAX
+        });
+        let remap = |indices: &mut Vec<u32>| {
+            indices.retain_mut(|i| {
+                *i = moved[*i as usize];
+                *i != u32::MAX
+            })
+        };
+        remap(&mut self.order);
+        remap(&mut self.view);
         self.selected = selected.min(self.view.len().saturating_sub(1));
     }
 }
@@ -342,6 +403,46 @@ mod tests {
         assert_eq!(t.len(), 4);
         t.settle();
         assert_eq!(names(&t)[0], "0/zero");
+    }
+
+    #[test]
+    fn filtering_after_a_sort_keeps_the_sort_and_reversing_is_exact() {
+        let mut t = table();
+        t.set_sort(1, false);
+        assert_eq!(names(&t), ["b/two", "c/three", "a/one"]);
+        t.set_filter("e", 100);
+        assert_eq!(names(&t), ["c/three", "a/one"]);
+        t.set_sort(1, true);
+        assert_eq!(names(&t), ["a/one", "c/three"]);
+        t.set_filter("", 100);
+        assert_eq!(names(&t), ["a/one", "c/three", "b/two"]);
+        t.set_sort(0, false);
+        t.set_filter("o", 100);
+        assert_eq!(names(&t), ["a/one", "b/two"]);
+    }
+
+    #[test]
+    fn rows_filtered_before_they_are_sorted_in_come_out_sorted() {
+        let mut t = table();
+        t.extend([Item("0/zero", 5), Item("d/four", 1)], 100);
+        t.set_filter("o", 100);
+        t.settle();
+        assert_eq!(names(&t), ["0/zero", "a/one", "b/two", "d/four"]);
+        t.set_filter("", 100);
+        t.settle();
+        assert_eq!(names(&t), ["0/zero", "a/one", "b/two", "c/three", "d/four"]);
+    }
+
+    #[test]
+    fn removing_rows_keeps_order_and_filter() {
+        let mut t = table();
+        t.set_sort(1, true);
+        t.set_filter("o", 100);
+        t.remove_where(|i| i.0 == "b/two", 100);
+        assert_eq!(names(&t), ["a/one"]);
+        t.set_filter("", 100);
+        assert_eq!(names(&t), ["a/one", "c/three"]);
+        assert_eq!(t.items.len(), 2);
     }
 
     #[test]

@@ -47,7 +47,7 @@ struct UploadPager {
     key_marker: Option<String>,
     upload_id_marker: Option<String>,
     done: bool,
-    seen_uploads: HashSet<u64>,
+    seen_uploads: SeenUploads,
     seen_markers: HashSet<(Option<String>, Option<String>)>,
     listed: u64,
     classes: Interner,
@@ -58,6 +58,18 @@ fn upload_fingerprint(key: &str, upload_id: &str) -> u64 {
     key.hash(&mut hasher);
     upload_id.hash(&mut hasher);
     hasher.finish()
+}
+
+/// The uploads already listed, as 8-byte fingerprints rather than copies of their keys, so a
+/// million-upload listing costs megabytes here, not hundreds of them.
+#[derive(Default)]
+struct SeenUploads(HashSet<u64>);
+
+impl SeenUploads {
+    /// True the first time an upload (key and id together) is seen.
+    fn first_sighting(&mut self, key: &str, upload_id: &str) -> bool {
+        self.0.insert(upload_fingerprint(key, upload_id))
+    }
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -165,7 +177,7 @@ impl S3 {
             key_marker: None,
             upload_id_marker: None,
             done: false,
-            seen_uploads: HashSet::new(),
+            seen_uploads: SeenUploads::default(),
             seen_markers: HashSet::new(),
             listed: 0,
             classes: Interner::default(),
@@ -192,7 +204,7 @@ impl S3 {
                     continue;
                 };
                 last = Some((key.to_owned(), id.to_owned()));
-                if !p.seen_uploads.insert(upload_fingerprint(key, id)) {
+                if !p.seen_uploads.first_sighting(key, id) {
                     continue;
                 }
                 uploads.push(Upload {
@@ -238,5 +250,46 @@ impl S3 {
             (p.key_marker, p.upload_id_marker) = next;
             Ok(Some((uploads, p)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_repeated_across_pages_is_kept_once() {
+        let mut seen = SeenUploads::default();
+        assert!(seen.first_sighting("a/file.bin", "id-1"));
+        assert!(!seen.first_sighting("a/file.bin", "id-1"));
+        assert!(!seen.first_sighting("a/file.bin", "id-1"));
+    }
+
+    #[test]
+    fn uploads_of_one_key_and_one_id_on_two_keys_are_all_distinct() {
+        let mut seen = SeenUploads::default();
+        assert!(seen.first_sighting("same/key", "id-1"));
+        assert!(seen.first_sighting("same/key", "id-2"));
+        assert!(seen.first_sighting("other/key", "id-1"));
+    }
+
+    #[test]
+    fn the_boundary_between_key_and_id_counts() {
+        // Hashing "ab"+"c" and "a"+"bc" must not give one fingerprint.
+        assert_ne!(upload_fingerprint("ab", "c"), upload_fingerprint("a", "bc"));
+        assert_ne!(upload_fingerprint("", "x"), upload_fingerprint("x", ""));
+    }
+
+    #[test]
+    fn a_hundred_thousand_distinct_uploads_are_all_first_sightings() {
+        let mut seen = SeenUploads::default();
+        let fresh = (0..100_000)
+            .filter(|i| seen.first_sighting(&format!("k/{}", i % 1_000), &format!("id-{i}")))
+            .count();
+        assert_eq!(fresh, 100_000);
+        let again = (0..100_000)
+            .filter(|i| seen.first_sighting(&format!("k/{}", i % 1_000), &format!("id-{i}")))
+            .count();
+        assert_eq!(again, 0);
     }
 }
