@@ -551,7 +551,7 @@ async fn measure_tool(
                 .filter_map(|line| {
                     let fields: Vec<&str> = line.split('\t').collect();
                     let path = fields.iter().find(|f| f.starts_with(&prefix))?;
-                    let key = path.strip_prefix(&prefix)?;
+                    let key = path.strip_prefix(&prefix).filter(|k| !k.is_empty())?;
                     Some((key.to_owned(), fields.last()?.trim().to_owned()))
                 })
                 .collect();
@@ -571,6 +571,9 @@ async fn measure_tool(
         }
     }
     measured.left = uploads_left(s3, &bucket).await?;
+    if tool == Tool::Rclone {
+        measured.aborted = set.saturating_sub(measured.left);
+    }
     let objects = objects_left(s3, &bucket).await?;
     if objects != OBJECTS_PER_BUCKET {
         measured
@@ -661,15 +664,23 @@ fn table(rows: &[Measured], options: &Options) -> String {
             .map(|s| format!("{s:.2}"))
             .unwrap_or_else(|| "–".into());
         let ratio = reference
-            .map(|r| format!("{:.2}×", row.rate() / r))
+            .map(|r| row.rate() / r)
+            .map(|ratio| match ratio {
+                r if r >= 0.1 => format!("{r:.2}×"),
+                r => format!("{r:.4}×"),
+            })
             .unwrap_or_else(|| "–".into());
+        let rate = match row.rate() {
+            r if r >= 10.0 => format!("{r:.0}"),
+            r => format!("{r:.1}"),
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {:.2} | {:.0} | {} | {:.1} | {} | {} |\n",
+            "| {} | {} | {} | {:.2} | {} | {} | {:.1} | {} | {} |\n",
             row.tool.label(),
             row.set,
             list,
             row.abort_seconds,
-            row.rate(),
+            rate,
             ratio,
             row.peak_kb as f64 / 1024.0,
             row.left,
