@@ -63,6 +63,9 @@ pub struct BucketView {
     pub lifecycle: Listing<LifecycleRule>,
     /// Uploads whose abort failed, re-marked when the list is read again.
     failed: HashSet<UploadRef>,
+    /// How many upload rows are marked, kept in step with every mark change so a frame
+    /// never counts a million rows.
+    pub marked: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +130,11 @@ pub struct Job {
     pub started: u64,
     pub cancelling: bool,
     clear_all: bool,
-    /// Which table rows the job's uploads are, while that listing is still on screen.
-    rows: HashMap<UploadRef, u32>,
+    /// Which table rows the job's uploads are, while that listing is still on screen,
+    /// by [`row_fingerprint`]: a clear of a million uploads copies no keys for this.
+    rows: HashMap<u64, u32>,
+    /// The first upload's key, to name it when a single abort succeeds.
+    first_key: Option<String>,
     rows_request: RequestId,
 }
 
@@ -624,6 +630,7 @@ impl App {
         view.uploads.loading = true;
         view.uploads.error = None;
         view.uploads.table.clear();
+        view.marked = 0;
         vec![
             Command::CancelRequest { request: previous },
             Command::LoadUploads {
@@ -694,6 +701,7 @@ impl App {
             uploads: Listing::default(),
             lifecycle: Listing::default(),
             failed: HashSet::new(),
+            marked: 0,
         });
         let mut commands = self.load_folder();
         commands.extend(self.load_uploads());
@@ -876,6 +884,11 @@ impl App {
         if let Some(view) = &mut self.bucket {
             if let Some(row) = view.uploads.table.selected_mut() {
                 row.marked = !row.marked;
+                if row.marked {
+                    view.marked += 1;
+                } else {
+                    view.marked = view.marked.saturating_sub(1);
+                }
             }
             view.uploads.table.move_by(1);
         }
@@ -887,7 +900,15 @@ impl App {
         let indices: Vec<u32> = table.visible_indices().to_vec();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
-            table.items[i as usize].marked = !all_marked;
+            let row = &mut table.items[i as usize];
+            if row.marked == all_marked {
+                row.marked = !all_marked;
+                if all_marked {
+                    view.marked = view.marked.saturating_sub(1);
+                } else {
+                    view.marked += 1;
+                }
+            }
         }
     }
 
@@ -926,16 +947,27 @@ impl App {
                 let mut rows_request = 0;
                 if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
                     rows_request = view.uploads.request;
-                    let wanted: HashSet<&UploadRef> = uploads.iter().collect();
+                    let wanted: HashMap<u64, &UploadRef> = uploads
+                        .iter()
+                        .map(|u| (row_fingerprint(&u.key, &u.upload_id), u))
+                        .collect();
+                    rows.reserve(wanted.len());
                     for (i, row) in view.uploads.table.items.iter_mut().enumerate() {
-                        let r = UploadRef::from(&row.upload);
-                        if wanted.contains(&r) {
+                        let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
+                        if wanted
+                            .get(&fingerprint)
+                            .is_some_and(|wanted| is_row_of(row, wanted))
+                        {
                             row.state = RowState::Aborting;
+                            if row.marked {
+                                view.marked = view.marked.saturating_sub(1);
+                            }
                             row.marked = false;
-                            rows.insert(r, i as u32);
+                            rows.insert(fingerprint, i as u32);
                         }
                     }
                 }
+                let first_key = uploads.first().map(|u| u.key.clone());
                 self.job = Some(Job {
                     id,
                     bucket: bucket.clone(),
@@ -947,6 +979,7 @@ impl App {
                     cancelling: false,
                     clear_all,
                     rows,
+                    first_key,
                     rows_request,
                 });
                 vec![Command::AbortUploads {
@@ -962,12 +995,18 @@ impl App {
 
     fn job_row(&mut self, upload: &UploadRef) -> Option<&mut UploadRow> {
         let job = self.job.as_ref()?;
-        let row = *job.rows.get(upload)?;
+        let row = *job
+            .rows
+            .get(&row_fingerprint(&upload.key, &upload.upload_id))?;
         let view = self
             .bucket
             .as_mut()
             .filter(|v| v.name == job.bucket && v.uploads.request == job.rows_request)?;
-        view.uploads.table.items.get_mut(row as usize)
+        view.uploads
+            .table
+            .items
+            .get_mut(row as usize)
+            .filter(|row| is_row_of(row, upload))
     }
 
     fn on_aborted(&mut self, id: JobId, upload: UploadRef, result: Result<AbortOutcome, S3Error>) {
@@ -1014,6 +1053,7 @@ impl App {
                 view.uploads
                     .table
                     .remove_where(|row| row.state == RowState::Done, now);
+                view.marked = view.uploads.table.items.iter().filter(|r| r.marked).count();
             }
         }
         if job.clear_all {
@@ -1044,7 +1084,7 @@ impl App {
                     "that upload was already gone (completed or aborted elsewhere)",
                 ),
                 None if job.aborted > 0 => {
-                    let what = job.rows.keys().next().map(|u| escape(&u.key).into_owned());
+                    let what = job.first_key.as_deref().map(|k| escape(k).into_owned());
                     self.toast(
                         Level::Info,
                         format!("aborted the upload of {}", what.unwrap_or_default()),
@@ -1055,6 +1095,19 @@ impl App {
         }
         commands
     }
+}
+
+/// An upload row's key and id in 8 bytes; [`is_row_of`] confirms a match.
+fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    upload_id.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn is_row_of(row: &UploadRow, upload: &UploadRef) -> bool {
+    *row.upload.key == *upload.key && *row.upload.upload_id == *upload.upload_id
 }
 
 /// What a finished job did, for the summary dialog and the CLI.

@@ -86,4 +86,27 @@ impl Row for UploadRow {
         .then_with(|| a.key.cmp(&b.key))
         .then_with(|| a.upload_id.cmp(&b.upload_id))
     }
+
+    fn sort_hint(&self, column: usize) -> u64 {
+        let upload = &self.upload;
+        match column {
+            // None sorts first; the sign bit flipped keeps negative times in order.
+            1 => upload
+                .initiated
+                .map_or(0, |t| (t as u64 ^ (1 << 63)).saturating_add(1)),
+            2 => upload
+                .storage_class
+                .as_deref()
+                .map_or(0, |c| 1 + prefix_hint(c) / 2),
+            _ => prefix_hint(&upload.key),
+        }
+    }
+}
+
+/// The first eight bytes, big-endian, zero-padded: ordered as the strings are.
+fn prefix_hint(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = text.len().min(8);
+    bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }

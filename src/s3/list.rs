@@ -48,7 +48,7 @@ struct UploadPager {
     key_marker: Option<String>,
     upload_id_marker: Option<String>,
     done: bool,
-    seen_uploads: HashSet<u64>,
+    seen_uploads: SeenUploads,
     seen_markers: HashSet<(Option<String>, Option<String>)>,
     listed: u64,
     classes: Interner,
@@ -77,6 +77,18 @@ fn decode_key(raw: &str, url_encoded: bool) -> String {
 
 fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
     matches!(encoding, Some(EncodingType::Url))
+}
+
+/// The uploads already listed, as 8-byte fingerprints rather than copies of their keys, so a
+/// million-upload listing costs megabytes here, not hundreds of them.
+#[derive(Default)]
+struct SeenUploads(HashSet<u64>);
+
+impl SeenUploads {
+    /// True the first time an upload (key and id together) is seen.
+    fn first_sighting(&mut self, key: &str, upload_id: &str) -> bool {
+        self.0.insert(upload_fingerprint(key, upload_id))
+    }
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -188,7 +200,7 @@ impl S3 {
             key_marker: None,
             upload_id_marker: None,
             done: false,
-            seen_uploads: HashSet::new(),
+            seen_uploads: SeenUploads::default(),
             seen_markers: HashSet::new(),
             listed: 0,
             classes: Interner::default(),
@@ -218,7 +230,7 @@ impl S3 {
                 };
                 let key = decode_key(key, encoded);
                 last = Some((key.clone(), id.to_owned()));
-                if !p.seen_uploads.insert(upload_fingerprint(&key, id)) {
+                if !p.seen_uploads.first_sighting(&key, id) {
                     continue;
                 }
                 uploads.push(Upload {
@@ -284,9 +296,38 @@ mod tests {
     }
 
     #[test]
-    fn the_same_upload_twice_has_the_same_fingerprint() {
-        assert_eq!(upload_fingerprint("k", "1"), upload_fingerprint("k", "1"));
-        assert_ne!(upload_fingerprint("k", "1"), upload_fingerprint("k", "2"));
+    fn an_upload_repeated_across_pages_is_kept_once() {
+        let mut seen = SeenUploads::default();
+        assert!(seen.first_sighting("a/file.bin", "id-1"));
+        assert!(!seen.first_sighting("a/file.bin", "id-1"));
+        assert!(!seen.first_sighting("a/file.bin", "id-1"));
+    }
+
+    #[test]
+    fn uploads_of_one_key_and_one_id_on_two_keys_are_all_distinct() {
+        let mut seen = SeenUploads::default();
+        assert!(seen.first_sighting("same/key", "id-1"));
+        assert!(seen.first_sighting("same/key", "id-2"));
+        assert!(seen.first_sighting("other/key", "id-1"));
+    }
+
+    #[test]
+    fn the_boundary_between_key_and_id_counts() {
+        // Hashing "ab"+"c" and "a"+"bc" must not give one fingerprint.
         assert_ne!(upload_fingerprint("ab", "c"), upload_fingerprint("a", "bc"));
+        assert_ne!(upload_fingerprint("", "x"), upload_fingerprint("x", ""));
+    }
+
+    #[test]
+    fn a_hundred_thousand_distinct_uploads_are_all_first_sightings() {
+        let mut seen = SeenUploads::default();
+        let fresh = (0..100_000)
+            .filter(|i| seen.first_sighting(&format!("k/{}", i % 1_000), &format!("id-{i}")))
+            .count();
+        assert_eq!(fresh, 100_000);
+        let again = (0..100_000)
+            .filter(|i| seen.first_sighting(&format!("k/{}", i % 1_000), &format!("id-{i}")))
+            .count();
+        assert_eq!(again, 0);
     }
 }

@@ -25,7 +25,7 @@ pub fn short_id(id: &str, width: usize) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     let listing = &view.uploads;
-    let marked = listing.table.items.iter().filter(|r| r.marked).count();
+    let marked = view.marked;
     let mut extra = String::new();
     if marked > 0 {
         extra.push_str(&format!(" · {} marked", format::count(marked as u64)));

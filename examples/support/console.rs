@@ -1,0 +1,148 @@
+//! The console without a terminal: the same `App`, `Tasks` and event-loop rules as `tui.rs`
+//! (drain at most 4,096 results, then a frame at most every 16 ms), drawing into a
+//! `TestBackend`. Benchmarks drive it with key presses, exactly as a user would.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use partsweep::action::Action;
+use partsweep::app::App;
+use partsweep::s3::S3;
+use partsweep::tasks::Tasks;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+/// As in `tui.rs`.
+pub const FRAME: Duration = Duration::from_millis(16);
+pub const MAX_BATCH: usize = 4_096;
+const TICK: Duration = Duration::from_millis(100);
+
+pub fn key(code: KeyCode) -> Action {
+    let modifiers = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    Action::Key(KeyEvent::new(code, modifiers))
+}
+
+pub fn unix_now() -> i64 {
+    partsweep::tui::unix_now()
+}
+
+pub struct Console {
+    pub app: App,
+    tasks: Tasks,
+    rx: UnboundedReceiver<Action>,
+    terminal: Terminal<TestBackend>,
+    started: Instant,
+    last_draw: Instant,
+    pub frames: u64,
+    pub slowest_frame: Duration,
+    pub actions: u64,
+}
+
+impl Console {
+    pub fn new(s3: S3, concurrency: usize) -> Result<Self, String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut tasks = Tasks::new(s3, tx);
+        tasks.concurrency = concurrency;
+        let terminal = Terminal::new(TestBackend::new(200, 50)).map_err(|e| e.to_string())?;
+        let mut console = Console {
+            app: App::new("bench", false, unix_now()),
+            tasks,
+            rx,
+            terminal,
+            started: Instant::now(),
+            last_draw: Instant::now() - FRAME,
+            frames: 0,
+            slowest_frame: Duration::ZERO,
+            actions: 0,
+        };
+        for command in console.app.start() {
+            console.tasks.run(command);
+        }
+        Ok(console)
+    }
+
+    pub fn handle(&mut self, action: Action) {
+        self.actions += 1;
+        for command in self.app.update(action) {
+            self.tasks.run(command);
+        }
+    }
+
+    pub fn press(&mut self, code: KeyCode) {
+        self.handle(key(code));
+    }
+
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    fn draw(&mut self) -> Result<(), String> {
+        let begun = Instant::now();
+        self.app.settle();
+        let app = &self.app;
+        self.terminal
+            .draw(|frame| partsweep::ui::draw(frame, app))
+            .map_err(|e| e.to_string())?;
+        self.slowest_frame = self.slowest_frame.max(begun.elapsed());
+        self.frames += 1;
+        self.last_draw = Instant::now();
+        Ok(())
+    }
+
+    /// Runs the event loop until `done(&app)` holds, or fails after `limit`.
+    pub async fn run_until(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&App) -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut dirty = true;
+        loop {
+            if dirty && self.last_draw.elapsed() >= FRAME {
+                self.draw()?;
+                dirty = false;
+            }
+            if done(&self.app) {
+                self.draw()?;
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{what}: not done after {}s", limit.as_secs()));
+            }
+            let next_frame = self.last_draw + FRAME;
+            let action = tokio::select! {
+                action = self.rx.recv() => match action {
+                    Some(action) => action,
+                    None => return Err(format!("{what}: the task channel closed")),
+                },
+                _ = tick.tick() => Action::Tick {
+                    now: unix_now(),
+                    millis: self.started.elapsed().as_millis() as u64,
+                },
+                _ = tokio::time::sleep_until(next_frame.into()), if dirty => continue,
+            };
+            let mut handled = 0;
+            let mut next = Some(action);
+            while let Some(action) = next {
+                self.handle(action);
+                handled += 1;
+                next = if handled < MAX_BATCH {
+                    self.rx.try_recv().ok()
+                } else {
+                    None
+                };
+            }
+            dirty = true;
+        }
+    }
+}
