@@ -15,12 +15,17 @@ impl Row for Bucket {
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
-        match column {
+        self.compare_primary(other, column)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| self.name.cmp(&other.name))
+    }
+
+    fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
+        Some(match column {
             1 => self.created.cmp(&other.created),
             2 => self.region.cmp(&other.region),
             _ => Ordering::Equal,
-        }
-        .then_with(|| self.name.cmp(&other.name))
+        })
     }
 }
 
@@ -30,15 +35,18 @@ impl Row for Entry {
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
-        // Folders first, whatever the column.
-        self.kind.cmp(&other.kind).then_with(|| {
-            match column {
-                1 => self.size.cmp(&other.size),
-                2 => self.modified.cmp(&other.modified),
-                _ => Ordering::Equal,
-            }
+        self.compare_primary(other, column)
+            .unwrap_or(Ordering::Equal)
             .then_with(|| self.key.cmp(&other.key))
-        })
+    }
+
+    /// Folders first, whatever the column.
+    fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
+        Some(self.kind.cmp(&other.kind).then_with(|| match column {
+            1 => self.size.cmp(&other.size),
+            2 => self.modified.cmp(&other.modified),
+            _ => Ordering::Equal,
+        }))
     }
 }
 
@@ -78,13 +86,28 @@ impl Row for UploadRow {
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
         let (a, b) = (&self.upload, &other.upload);
-        match column {
+        self.compare_primary(other, column)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a.key.cmp(&b.key))
+            .then_with(|| a.upload_id.cmp(&b.upload_id))
+    }
+
+    /// Start times map one to one onto their hints.
+    fn hint_is_exact(&self, column: usize) -> bool {
+        column == 1
+    }
+
+    fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
+        let (a, b) = (&self.upload, &other.upload);
+        Some(match column {
             1 => a.initiated.cmp(&b.initiated),
-            2 => a.storage_class.cmp(&b.storage_class),
+            // Classes are interned per listing: the same allocation is the same class.
+            2 => match (&a.storage_class, &b.storage_class) {
+                (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => Ordering::Equal,
+                (x, y) => x.cmp(y),
+            },
             _ => Ordering::Equal,
-        }
-        .then_with(|| a.key.cmp(&b.key))
-        .then_with(|| a.upload_id.cmp(&b.upload_id))
+        })
     }
 
     fn sort_hint(&self, column: usize) -> u64 {
@@ -109,4 +132,73 @@ fn prefix_hint(text: &str) -> u64 {
     let n = text.len().min(8);
     bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
     u64::from_be_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::table::Table;
+
+    fn upload(key: &str, id: u32, initiated: i64, class: &str) -> UploadRow {
+        UploadRow::from(Upload {
+            key: key.into(),
+            upload_id: format!("id-{id}").into(),
+            initiated: Some(initiated),
+            storage_class: Some(class.into()),
+        })
+    }
+
+    fn rows() -> Vec<UploadRow> {
+        // Keys sharing long prefixes, equal start times and classes that tie on 8 bytes.
+        let classes = ["STANDARD", "STANDARD_IA", "GLACIER", "STANDARD"];
+        (0..500u32)
+            .map(|i| {
+                let key = format!("backups/2026/{:03}/part-{}", (i * 7919) % 97, i % 5);
+                upload(
+                    &key,
+                    i % 3,
+                    1_000 + i64::from(i % 4),
+                    classes[(i % 4) as usize],
+                )
+            })
+            .collect()
+    }
+
+    fn keys_in_order(table: &Table<UploadRow>) -> Vec<String> {
+        table
+            .visible()
+            .map(|r| {
+                format!(
+                    "{} {} {:?}",
+                    r.upload.key, r.upload.upload_id, r.upload.initiated
+                )
+            })
+            .collect()
+    }
+
+    /// The rank shortcut (taken after a sort by key) gives exactly the order `compare` gives.
+    #[test]
+    fn sorting_by_cached_key_rank_matches_a_full_comparison() {
+        for (column, descending) in [
+            (1, false),
+            (1, true),
+            (2, false),
+            (2, true),
+            (0, true),
+            (0, false),
+        ] {
+            let mut slow: Table<UploadRow> = Table::default();
+            slow.set_sort(column, descending);
+            slow.replace(rows(), 0);
+
+            let mut fast: Table<UploadRow> = Table::default();
+            fast.replace(rows(), 0); // sorted by key: ranks cached
+            fast.set_sort(column, descending);
+            assert_eq!(
+                keys_in_order(&fast),
+                keys_in_order(&slow),
+                "column {column} descending {descending}"
+            );
+        }
+    }
 }

@@ -78,6 +78,20 @@ pub trait Row {
     fn sort_hint(&self, _column: usize) -> u64 {
         0
     }
+
+    /// A column's own order before ties are broken, for columns where
+    /// `compare(c) == compare_primary(c).then(compare(0))`. Then the table sorts by this and
+    /// a cached rank in column 0's order, and never compares long keys again. `None` (the
+    /// default) means no such shortcut.
+    fn compare_primary(&self, _other: &Self, _column: usize) -> Option<Ordering> {
+        None
+    }
+
+    /// True when equal hints mean equal primaries in `column` (the hint is the value itself),
+    /// so a sort by hint and rank needs no row at all.
+    fn hint_is_exact(&self, _column: usize) -> bool {
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -95,6 +109,8 @@ pub struct Table<T> {
     needs_sort: bool,
     /// Items `0..sorted_items` are in `order` in sort order; later ones arrived since.
     sorted_items: usize,
+    /// Each item's position in column 0's ascending order; valid while it covers every item.
+    ranks: Vec<u32>,
     /// First row drawn; the renderer keeps the selection in sight.
     pub offset: Cell<usize>,
     /// Rows that fit on screen at the last draw (for page up/down).
@@ -113,6 +129,7 @@ impl<T> Default for Table<T> {
             descending: false,
             needs_sort: false,
             sorted_items: 0,
+            ranks: Vec::new(),
             offset: Cell::new(0),
             page: Cell::new(10),
         }
@@ -128,6 +145,7 @@ impl<T: Row> Table<T> {
         self.offset.set(0);
         self.needs_sort = false;
         self.sorted_items = 0;
+        self.ranks.clear();
     }
 
     pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
@@ -237,6 +255,28 @@ impl<T: Row> Table<T> {
         }
         self.sorted_items = self.items.len();
         self.needs_sort = false;
+        self.remember_ranks();
+    }
+
+    fn ranks_valid(&self) -> bool {
+        !self.items.is_empty() && self.ranks.len() == self.items.len()
+    }
+
+    /// While the order is column 0's, each item's place in it costs one pass to note.
+    fn remember_ranks(&mut self) {
+        if self.sort != 0 || self.needs_sort {
+            return;
+        }
+        let n = self.order.len();
+        self.ranks.resize(n, 0);
+        for (position, &item) in self.order.iter().enumerate() {
+            let rank = if self.descending {
+                n - 1 - position
+            } else {
+                position
+            };
+            self.ranks[item as usize] = rank as u32;
+        }
     }
 
     /// The view from the sorted order and the filter: one pass, no sort.
@@ -271,23 +311,80 @@ impl<T: Row> Table<T> {
     /// long sorted run, which the stable sort merges in close to linear time.
     fn sort_order(&mut self) {
         let (items, column, descending) = (&self.items, self.sort, self.descending);
-        // Hints gathered in item order (memory read front to back) and compared as plain
-        // numbers; a row is fetched only when two hints tie.
-        let mut keyed: Vec<(u64, u32)> = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (item.sort_hint(column), i as u32))
-            .collect();
-        keyed.sort_unstable_by(|a, b| {
-            let order =
-                a.0.cmp(&b.0)
-                    .then_with(|| items[a.1 as usize].compare(&items[b.1 as usize], column));
-            if descending { order.reverse() } else { order }
-        });
-        self.order.clear();
-        self.order.extend(keyed.into_iter().map(|(_, i)| i));
+        let n = items.len();
+        if self.ranks_valid() && column == 0 {
+            // Back to column 0: every item's place is already known.
+            self.order.resize(n, 0);
+            for (item, &rank) in self.ranks.iter().enumerate() {
+                let position = if descending {
+                    n - 1 - rank as usize
+                } else {
+                    rank as usize
+                };
+                self.order[position] = item as u32;
+            }
+        } else if self.ranks_valid()
+            && items
+                .first()
+                .is_some_and(|a| a.compare_primary(a, column).is_some())
+        {
+            // Numbers first, the column's own comparison on ties, then the cached rank:
+            // the same order as `compare`, without comparing keys.
+            let ranks = &self.ranks;
+            let exact = items.first().is_some_and(|a| a.hint_is_exact(column));
+            if exact {
+                let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
+                if let Some(order) = sort_packed(hints, ranks, descending) {
+                    self.order = order;
+                    self.sorted_items = self.items.len();
+                    self.needs_sort = false;
+                    return;
+                }
+            }
+            let mut keyed: Vec<(u64, u32, u32)> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (item.sort_hint(column), ranks[i], i as u32))
+                .collect();
+            if exact {
+                keyed.sort_unstable_by_key(|&(hint, rank, _)| (hint, rank));
+                if descending {
+                    keyed.reverse();
+                }
+            } else {
+                keyed.sort_unstable_by(|a, b| {
+                    let order =
+                        a.0.cmp(&b.0)
+                            .then_with(|| {
+                                let (x, y) = (&items[a.2 as usize], &items[b.2 as usize]);
+                                x.compare_primary(y, column).unwrap_or(Ordering::Equal)
+                            })
+                            .then(a.1.cmp(&b.1));
+                    if descending { order.reverse() } else { order }
+                });
+            }
+            self.order.clear();
+            self.order.extend(keyed.into_iter().map(|(_, _, i)| i));
+        } else {
+            // Hints gathered in item order (memory read front to back) and compared as plain
+            // numbers; a row is fetched only when two hints tie.
+            let mut keyed: Vec<(u64, u32)> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (item.sort_hint(column), i as u32))
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                let order =
+                    a.0.cmp(&b.0)
+                        .then_with(|| items[a.1 as usize].compare(&items[b.1 as usize], column));
+                if descending { order.reverse() } else { order }
+            });
+            self.order.clear();
+            self.order.extend(keyed.into_iter().map(|(_, i)| i));
+        }
         self.sorted_items = self.items.len();
         self.needs_sort = false;
+        self.remember_ranks();
     }
 
     fn reselect(&mut self, item: Option<usize>) {
@@ -329,8 +426,36 @@ impl<T: Row> Table<T> {
         };
         remap(&mut self.order);
         remap(&mut self.view);
+        self.ranks.clear();
+        self.remember_ranks();
         self.selected = selected.min(self.view.len().saturating_sub(1));
     }
+}
+
+/// Sorts items by exact hint, then rank, as single integers when the hints' range and the
+/// ranks fit in 64 bits together: one plain integer sort, no row fetched.
+fn sort_packed(mut hints: Vec<u64>, ranks: &[u32], descending: bool) -> Option<Vec<u32>> {
+    let lowest = *hints.iter().min()?;
+    let highest = *hints.iter().max()?;
+    let rank_bits = u64::BITS - (hints.len() as u64).leading_zeros();
+    let span_bits = u64::BITS - (highest - lowest).leading_zeros();
+    if rank_bits + span_bits > u64::BITS || ranks.len() != hints.len() {
+        return None;
+    }
+    let mut by_rank = vec![0u32; ranks.len()];
+    for (item, &rank) in ranks.iter().enumerate() {
+        *by_rank.get_mut(rank as usize)? = item as u32;
+    }
+    for (hint, &rank) in hints.iter_mut().zip(ranks) {
+        *hint = ((*hint - lowest) << rank_bits) | u64::from(rank);
+    }
+    hints.sort_unstable();
+    let mask = (1u64 << rank_bits) - 1;
+    let mut order: Vec<u32> = hints.iter().map(|p| by_rank[(p & mask) as usize]).collect();
+    if descending {
+        order.reverse();
+    }
+    Some(order)
 }
 
 impl<T> Table<T> {
