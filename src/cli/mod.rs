@@ -79,8 +79,9 @@ pub enum Cmd {
     Abort(AbortArgs),
     /// Abort every incomplete upload under BUCKET[/PREFIX] (asks first; --yes for scripts).
     Clear(ClearArgs),
-    /// List a bucket's lifecycle rules, add a rule that aborts incomplete uploads N days
-    /// after they start, or remove a rule; the bucket's other rules are kept exactly.
+    /// List, add or remove lifecycle rules that abort incomplete uploads N days after they start
+    ///
+    /// The bucket's other rules are kept exactly as they are.
     Lifecycle {
         #[command(flatten)]
         args: crate::lifecycle_cli::LifecycleArgs,
@@ -88,8 +89,10 @@ pub enum Cmd {
         #[arg(long, global = true)]
         json: bool,
     },
-    /// Delete a bucket: only an empty one, or with --force empty it first (as the console's
-    /// Empty and delete).
+    /// Delete a bucket (--force empties it first)
+    ///
+    /// Without --force only an empty bucket is deleted, and otherwise partsweep says what blocks
+    /// it. With --force it runs the console's Empty and delete.
     Rb {
         #[command(flatten)]
         args: crate::rb_cli::RbArgs,
