@@ -1,11 +1,11 @@
 //! Deleting from the console: dialog state and what the user sees (snapshots, 100×24).
 
+mod common;
+
 use partsweep::action::{Action, Command};
 use partsweep::app::{App, DeleteDialog, Dialog, Pending};
 use partsweep::purge::{DeleteReport, Phase, Progress};
 use partsweep::s3::{Bucket, BucketContents, Entry, EntryKind, KeyFailure};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 const NOW: i64 = 1_780_000_000;
@@ -18,15 +18,6 @@ fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         press(app, KeyCode::Char(c));
     }
-}
-
-fn screen(app: &mut App) -> Terminal<TestBackend> {
-    app.settle();
-    let mut terminal = Terminal::new(TestBackend::new(100, 24)).expect("terminal");
-    terminal
-        .draw(|frame| partsweep::ui::draw(frame, app))
-        .expect("draw");
-    terminal
 }
 
 fn app_with_bucket(read_only: bool) -> App {
@@ -77,7 +68,7 @@ fn precheck_of_a_non_empty_bucket_says_what_blocks_it() {
         app.deletion.dialog,
         Some(DeleteDialog::Blocked { .. })
     ));
-    insta::assert_snapshot!(screen(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
 #[test]
@@ -94,7 +85,7 @@ fn empty_and_delete_starts_only_when_the_name_is_typed_exactly() {
         app.deletion.dialog,
         Some(DeleteDialog::TypeName { .. })
     ));
-    insta::assert_snapshot!("type_name_mismatch", screen(&mut app).backend());
+    insta::assert_snapshot!("type_name_mismatch", common::draw(&mut app, 100, 24));
 
     type_text(&mut app, "sX");
     assert!(press(&mut app, KeyCode::Enter).is_empty(), "photosX");
@@ -105,7 +96,7 @@ fn empty_and_delete_starts_only_when_the_name_is_typed_exactly() {
             .as_ref()
             .is_some_and(DeleteDialog::name_matches)
     );
-    insta::assert_snapshot!("type_name_match", screen(&mut app).backend());
+    insta::assert_snapshot!("type_name_match", common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Enter);
     assert!(
         matches!(commands.as_slice(), [Command::EmptyAndDeleteBucket { bucket, .. }] if bucket == "photos"),
@@ -320,7 +311,7 @@ fn empty_and_delete_shows_phase_progress_and_esc_cancels() {
             total: 2_100,
         },
     });
-    insta::assert_snapshot!(screen(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Esc);
     assert_eq!(commands, [Command::CancelJob { job }]);
     assert!(app.deletion.job.as_ref().is_some_and(|j| j.cancelling));

@@ -1,5 +1,7 @@
 //! Snapshots of the Lifecycle pane, the rule form and the bucket list's auto-clear column.
 
+mod common;
+
 use aws_sdk_s3::types::{
     self as sdk, ExpirationStatus, LifecycleExpiration, LifecycleRuleAndOperator,
     LifecycleRuleFilter, Tag, Transition, TransitionStorageClass,
@@ -7,8 +9,6 @@ use aws_sdk_s3::types::{
 use partsweep::action::{Action, Command};
 use partsweep::app::App;
 use partsweep::s3::{Bucket, LifecycleRule};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 const NOW: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC
@@ -108,25 +108,16 @@ fn app_on_lifecycle_tab() -> App {
     app
 }
 
-fn draw(app: &mut App) -> Terminal<TestBackend> {
-    app.settle();
-    let mut terminal = Terminal::new(TestBackend::new(100, 24)).expect("terminal");
-    terminal
-        .draw(|frame| partsweep::ui::draw(frame, app))
-        .expect("draw");
-    terminal
-}
-
 #[test]
 fn bucket_list_shows_which_buckets_are_auto_cleared() {
     let mut app = app_with_buckets();
-    insta::assert_snapshot!(draw(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
 #[test]
 fn lifecycle_pane_lists_every_rule_with_its_actions_in_words() {
     let mut app = app_on_lifecycle_tab();
-    insta::assert_snapshot!(draw(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
 #[test]
@@ -142,7 +133,7 @@ fn add_rule_form_shows_errors_and_overlap_warnings() {
     for c in "000".chars() {
         key(&mut app, KeyCode::Char(c));
     }
-    insta::assert_snapshot!(draw(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
 #[test]
@@ -150,5 +141,5 @@ fn edit_form_keeps_a_filtered_scope_read_only() {
     let mut app = app_on_lifecycle_tab();
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('e'));
-    insta::assert_snapshot!(draw(&mut app).backend());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }

@@ -1,10 +1,10 @@
 //! Every pane and dialog drawn into a fixed-size test terminal and compared with its snapshot.
 
+mod common;
+
 use partsweep::action::{Action, Command};
 use partsweep::app::App;
 use partsweep::s3::{Bucket, Entry, EntryKind, ErrorKind, S3Error, Upload};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 const NOW: i64 = 1_764_000_000; // 2025-11-24 16:00 UTC
@@ -17,15 +17,6 @@ fn keys(app: &mut App, text: &str) {
     for c in text.chars() {
         key(app, KeyCode::Char(c));
     }
-}
-
-fn render(app: &mut App, width: u16, height: u16) -> TestBackend {
-    app.settle();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-    terminal
-        .draw(|frame| partsweep::ui::draw(frame, app))
-        .expect("draw");
-    terminal.backend().clone()
 }
 
 fn upload(key: &str, id: &str, age_secs: i64) -> Upload {
@@ -123,20 +114,20 @@ fn app_with_uploads() -> App {
 
 #[test]
 fn bucket_list() {
-    insta::assert_snapshot!(render(&mut app_with_buckets(), 90, 14));
+    insta::assert_snapshot!(common::draw(&mut app_with_buckets(), 90, 14));
 }
 
 #[test]
 fn file_list() {
     let mut app = app_with_uploads();
     keys(&mut app, "1");
-    insta::assert_snapshot!(render(&mut app, 90, 14));
+    insta::assert_snapshot!(common::draw(&mut app, 90, 14));
 }
 
 #[test]
 fn uploads_pane_escapes_hostile_keys_and_aligns_wide_ones() {
     let mut app = app_with_uploads();
-    insta::assert_snapshot!(render(&mut app, 110, 14));
+    insta::assert_snapshot!(common::draw(&mut app, 110, 14));
 }
 
 #[test]
@@ -145,21 +136,21 @@ fn uploads_pane_filtered_and_marked() {
     keys(&mut app, "/weird");
     key(&mut app, KeyCode::Enter);
     keys(&mut app, " ");
-    insta::assert_snapshot!(render(&mut app, 110, 12));
+    insta::assert_snapshot!(common::draw(&mut app, 110, 12));
 }
 
 #[test]
 fn delete_confirmation_names_key_and_upload() {
     let mut app = app_with_uploads();
     keys(&mut app, "d");
-    insta::assert_snapshot!(render(&mut app, 100, 20));
+    insta::assert_snapshot!(common::draw(&mut app, 100, 20));
 }
 
 #[test]
 fn clear_all_confirmation_and_progress() {
     let mut app = app_with_uploads();
     keys(&mut app, "D");
-    insta::assert_snapshot!("clear_all_confirmation", render(&mut app, 100, 20));
+    insta::assert_snapshot!("clear_all_confirmation", common::draw(&mut app, 100, 20));
     let commands = {
         let mut c = Vec::new();
         c.extend(key(&mut app, KeyCode::Char('y')));
@@ -186,19 +177,19 @@ fn clear_all_confirmation_and_progress() {
         now: NOW,
         millis: 2_000,
     });
-    insta::assert_snapshot!("clear_all_progress", render(&mut app, 100, 14));
+    insta::assert_snapshot!("clear_all_progress", common::draw(&mut app, 100, 14));
     app.update(Action::JobFinished {
         job: *job,
         not_attempted: uploads[2..].to_vec(),
     });
-    insta::assert_snapshot!("clear_all_summary", render(&mut app, 100, 20));
+    insta::assert_snapshot!("clear_all_summary", common::draw(&mut app, 100, 20));
 }
 
 #[test]
 fn help_overlay() {
     let mut app = app_with_buckets();
     keys(&mut app, "?");
-    insta::assert_snapshot!(render(&mut app, 120, 36));
+    insta::assert_snapshot!(common::draw(&mut app, 120, 36));
 }
 
 #[test]
@@ -216,7 +207,7 @@ fn listing_error_is_explained() {
         }),
         done: true,
     });
-    insta::assert_snapshot!(render(&mut app, 90, 14));
+    insta::assert_snapshot!(common::draw(&mut app, 90, 14));
 }
 
 #[test]
@@ -229,20 +220,20 @@ fn empty_uploads_say_so() {
         result: Ok(vec![]),
         done: true,
     });
-    insta::assert_snapshot!(render(&mut app, 90, 12));
+    insta::assert_snapshot!(common::draw(&mut app, 90, 12));
 }
 
 #[test]
 fn tiny_terminal_does_not_panic() {
     let mut app = app_with_uploads();
-    insta::assert_snapshot!(render(&mut app, 20, 5));
+    insta::assert_snapshot!(common::draw(&mut app, 20, 5));
     for (w, h) in [(1, 1), (0, 0), (39, 9), (40, 10), (41, 3), (3, 40)] {
-        render(&mut app, w, h);
+        common::draw(&mut app, w, h);
         keys(&mut app, "D");
-        render(&mut app, w, h);
+        common::draw(&mut app, w, h);
         key(&mut app, KeyCode::Esc);
         keys(&mut app, "?");
-        render(&mut app, w, h);
+        common::draw(&mut app, w, h);
         keys(&mut app, "?");
     }
 }

@@ -99,3 +99,18 @@ pub fn refs(uploads: &[(String, String)]) -> Vec<partsweep::s3::UploadRef> {
         })
         .collect()
 }
+
+/// Draws the console into a fixed-size test terminal, as the event loop does before a frame.
+pub fn draw(
+    app: &mut partsweep::app::App,
+    width: u16,
+    height: u16,
+) -> ratatui::backend::TestBackend {
+    app.settle();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("test terminal");
+    terminal
+        .draw(|frame| partsweep::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().clone()
+}
