@@ -686,3 +686,29 @@ async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
             .any(|b| b.name == bucket)
     );
 }
+
+#[test]
+fn missing_credentials_are_explained_not_crashed_on() {
+    let home = tempfile::tempdir().expect("empty home");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partsweep"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "garage",
+            "buckets",
+        ])
+        .output()
+        .expect("run partsweep");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no usable credentials"), "{stderr}");
+    assert!(
+        stderr.contains("AWS_ACCESS_KEY_ID"),
+        "a hint says what to set: {stderr}"
+    );
+}
