@@ -101,21 +101,20 @@ fn fit_exact(text: &str, width: usize) -> String {
     out
 }
 
-/// ASCII-case-insensitive substring test that allocates nothing (used per row when filtering).
+/// ASCII-case-insensitive substring test that allocates nothing (used per row when filtering):
+/// jumps to each place the needle's first byte occurs, in either case, and compares from there.
 pub fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
     let (hay, needle) = (haystack.as_bytes(), needle_lower.as_bytes());
-    if needle.is_empty() {
+    let Some((&first, rest)) = needle.split_first() else {
         return true;
-    }
+    };
     if needle.len() > hay.len() {
         return false;
     }
-    hay.windows(needle.len()).any(|window| {
-        window
-            .iter()
-            .zip(needle)
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
+    let last_start = hay.len() - needle.len();
+    let candidates = &hay[..=last_start];
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), candidates)
+        .any(|at| hay[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 #[cfg(test)]
@@ -151,5 +150,12 @@ mod tests {
         assert!(contains_ignore_case("Photos/IMG_001.JPG", "img_001"));
         assert!(!contains_ignore_case("Photos", "videos"));
         assert!(contains_ignore_case("anything", ""));
+        assert!(contains_ignore_case("host-1x", "host-1x"));
+        assert!(
+            contains_ignore_case("aaab", "aab"),
+            "a failed first try does not hide a later match"
+        );
+        assert!(!contains_ignore_case("host-1", "host-1x"));
+        assert!(contains_ignore_case("日本語/HOST", "host"));
     }
 }

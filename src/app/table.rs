@@ -330,41 +330,29 @@ impl<T: Row> Table<T> {
         {
             // Numbers first, the column's own comparison on ties, then the cached rank:
             // the same order as `compare`, without comparing keys.
-            let ranks = &self.ranks;
-            let exact = items.first().is_some_and(|a| a.hint_is_exact(column));
-            if exact {
-                let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
-                if let Some(order) = sort_packed(hints, ranks, descending) {
-                    self.order = order;
-                    self.sorted_items = self.items.len();
-                    self.needs_sort = false;
-                    return;
+            let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
+            let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
+            if !items.first().is_some_and(|a| a.hint_is_exact(column)) {
+                // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put
+                // right any run of equal hints that the column's own order disagrees with.
+                let primary = |a: &u32, b: &u32| {
+                    let (x, y) = (&items[*a as usize], &items[*b as usize]);
+                    x.compare_primary(y, column).unwrap_or(Ordering::Equal)
+                };
+                for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
+                    if run
+                        .windows(2)
+                        .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
+                    {
+                        // Stable: equal values keep their rank order.
+                        run.sort_by(primary);
+                    }
                 }
             }
-            let mut keyed: Vec<(u64, u32, u32)> = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| (item.sort_hint(column), ranks[i], i as u32))
-                .collect();
-            if exact {
-                keyed.sort_unstable_by_key(|&(hint, rank, _)| (hint, rank));
-                if descending {
-                    keyed.reverse();
-                }
-            } else {
-                keyed.sort_unstable_by(|a, b| {
-                    let order =
-                        a.0.cmp(&b.0)
-                            .then_with(|| {
-                                let (x, y) = (&items[a.2 as usize], &items[b.2 as usize]);
-                                x.compare_primary(y, column).unwrap_or(Ordering::Equal)
-                            })
-                            .then(a.1.cmp(&b.1));
-                    if descending { order.reverse() } else { order }
-                });
+            if descending {
+                order.reverse();
             }
-            self.order.clear();
-            self.order.extend(keyed.into_iter().map(|(_, _, i)| i));
+            self.order = order;
         } else {
             // Hints gathered in item order (memory read front to back) and compared as plain
             // numbers; a row is fetched only when two hints tie.
@@ -432,30 +420,40 @@ impl<T: Row> Table<T> {
     }
 }
 
-/// Sorts items by exact hint, then rank, as single integers when the hints' range and the
-/// ranks fit in 64 bits together: one plain integer sort, no row fetched.
-fn sort_packed(mut hints: Vec<u64>, ranks: &[u32], descending: bool) -> Option<Vec<u32>> {
-    let lowest = *hints.iter().min()?;
-    let highest = *hints.iter().max()?;
-    let rank_bits = u64::BITS - (hints.len() as u64).leading_zeros();
-    let span_bits = u64::BITS - (highest - lowest).leading_zeros();
-    if rank_bits + span_bits > u64::BITS || ranks.len() != hints.len() {
-        return None;
-    }
+/// Items in order of hint, then rank, sorted as single integers: the hint (or, when the hints
+/// span too wide a range, its place among the distinct hints) above the rank's bits.
+fn sort_by_hint_and_rank(hints: &[u64], ranks: &[u32]) -> Vec<u32> {
+    let rank_bits = u64::BITS - (ranks.len() as u64).leading_zeros();
+    let lowest = hints.iter().copied().min().unwrap_or(0);
+    let highest = hints.iter().copied().max().unwrap_or(0);
+    let fits = rank_bits + (u64::BITS - (highest - lowest).leading_zeros()) <= u64::BITS;
+    let distinct = if fits {
+        Vec::new()
+    } else {
+        let mut distinct = hints.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        distinct
+    };
+    let place = |hint: u64| -> u64 {
+        if fits {
+            hint - lowest
+        } else {
+            distinct.partition_point(|&d| d < hint) as u64
+        }
+    };
     let mut by_rank = vec![0u32; ranks.len()];
-    for (item, &rank) in ranks.iter().enumerate() {
-        *by_rank.get_mut(rank as usize)? = item as u32;
+    let mut packed: Vec<u64> = Vec::with_capacity(ranks.len());
+    for (item, (&hint, &rank)) in hints.iter().zip(ranks).enumerate() {
+        by_rank[rank as usize] = item as u32;
+        packed.push((place(hint) << rank_bits) | u64::from(rank));
     }
-    for (hint, &rank) in hints.iter_mut().zip(ranks) {
-        *hint = ((*hint - lowest) << rank_bits) | u64::from(rank);
-    }
-    hints.sort_unstable();
+    packed.sort_unstable();
     let mask = (1u64 << rank_bits) - 1;
-    let mut order: Vec<u32> = hints.iter().map(|p| by_rank[(p & mask) as usize]).collect();
-    if descending {
-        order.reverse();
-    }
-    Some(order)
+    packed
+        .iter()
+        .map(|p| by_rank[(p & mask) as usize])
+        .collect()
 }
 
 impl<T> Table<T> {
