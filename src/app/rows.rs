@@ -92,9 +92,18 @@ impl Row for UploadRow {
             .then_with(|| a.upload_id.cmp(&b.upload_id))
     }
 
-    /// Start times map one to one onto their hints.
+    /// Start times map one to one onto their hints; so do storage class names of up to
+    /// 8 bytes (all the common ones, `STANDARD` included).
     fn hint_is_exact(&self, column: usize) -> bool {
-        column == 1
+        match column {
+            1 => true,
+            2 => self
+                .upload
+                .storage_class
+                .as_deref()
+                .is_none_or(|c| c.len() <= 8 && !c.contains('\0')),
+            _ => false,
+        }
     }
 
     fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
@@ -120,7 +129,7 @@ impl Row for UploadRow {
             2 => upload
                 .storage_class
                 .as_deref()
-                .map_or(0, |c| 1 + prefix_hint(c) / 2),
+                .map_or(0, |c| prefix_hint(c).saturating_add(1)),
             _ => prefix_hint(&upload.key),
         }
     }

@@ -87,8 +87,8 @@ pub trait Row {
         None
     }
 
-    /// True when equal hints mean equal primaries in `column` (the hint is the value itself),
-    /// so a sort by hint and rank needs no row at all.
+    /// True when this row's hint stands for its value alone: two exact rows with equal hints
+    /// have equal primaries in `column`, so a run of them needs no row compared at all.
     fn hint_is_exact(&self, _column: usize) -> bool {
         false
     }
@@ -331,8 +331,12 @@ impl<T: Row> Table<T> {
             // Numbers first, the column's own comparison on ties, then the cached rank:
             // the same order as `compare`, without comparing keys.
             let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
+            let exact: Vec<bool> = items
+                .iter()
+                .map(|item| item.hint_is_exact(column))
+                .collect();
             let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
-            if !items.first().is_some_and(|a| a.hint_is_exact(column)) {
+            if exact.contains(&false) {
                 // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put
                 // right any run of equal hints that the column's own order disagrees with.
                 let primary = |a: &u32, b: &u32| {
@@ -340,9 +344,11 @@ impl<T: Row> Table<T> {
                     x.compare_primary(y, column).unwrap_or(Ordering::Equal)
                 };
                 for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
-                    if run
-                        .windows(2)
-                        .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
+                    let all_exact = run.iter().all(|&i| exact[i as usize]);
+                    if !all_exact
+                        && run
+                            .windows(2)
+                            .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
                     {
                         // Stable: equal values keep their rank order.
                         run.sort_by(primary);
