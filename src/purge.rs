@@ -260,6 +260,60 @@ enum Stop {
     Failed(String),
 }
 
+/// Why [`list_everything`] stopped: a cancel, or the listing's own error with how many rows
+/// had been read before it.
+enum ListStop {
+    Cancelled,
+    Failed { error: S3Error, read: usize },
+}
+
+impl ListStop {
+    fn into_stop(self, what: &str) -> Stop {
+        match self {
+            ListStop::Cancelled => Stop::Cancelled,
+            ListStop::Failed { error, .. } => {
+                Stop::Failed(format!("{what}: {}", error.display_line()))
+            }
+        }
+    }
+}
+
+/// Reads every page of a listing into one list, reporting the count as it grows and then the
+/// total, so a phase shows progress while it is still finding out what it has to do.
+async fn list_everything<T, U>(
+    pages: impl futures::Stream<Item = Result<Vec<T>, S3Error>>,
+    phase: Phase,
+    token: &CancellationToken,
+    progress: &mut impl FnMut(Progress),
+    mut each: impl FnMut(T) -> U,
+) -> Result<Vec<U>, ListStop> {
+    let mut rows = Vec::new();
+    let mut pages = Box::pin(pages);
+    while let Some(page) = pages.next().await {
+        if token.is_cancelled() {
+            return Err(ListStop::Cancelled);
+        }
+        let page = page.map_err(|error| ListStop::Failed {
+            error,
+            read: rows.len(),
+        })?;
+        rows.extend(page.into_iter().map(&mut each));
+        progress(Progress {
+            phase,
+            listing: true,
+            done: 0,
+            total: rows.len() as u64,
+        });
+    }
+    progress(Progress {
+        phase,
+        listing: false,
+        done: 0,
+        total: rows.len() as u64,
+    });
+    Ok(rows)
+}
+
 /// Empties `bucket` and deletes it: aborts incomplete uploads, deletes every version and
 /// delete marker, then every object, aborts uploads that started meanwhile, then
 /// DeleteBucket. Every call names `bucket`; nothing else is touched. Cancelling takes
@@ -357,29 +411,16 @@ async fn abort_phase(
     report: &mut PurgeReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), Stop> {
-    let mut uploads: Vec<UploadRef> = Vec::new();
-    let mut pages = Box::pin(s3.list_uploads(bucket, None, None));
-    while let Some(page) = pages.next().await {
-        if token.is_cancelled() {
-            return Err(Stop::Cancelled);
-        }
-        let page =
-            page.map_err(|err| Stop::Failed(format!("listing uploads: {}", err.display_line())))?;
-        uploads.extend(page.iter().map(UploadRef::from));
-        progress(Progress {
-            phase,
-            listing: true,
-            done: 0,
-            total: uploads.len() as u64,
-        });
-    }
-    let total = uploads.len() as u64;
-    progress(Progress {
+    let uploads = list_everything(
+        s3.list_uploads(bucket, None, None),
         phase,
-        listing: false,
-        done: 0,
-        total,
-    });
+        token,
+        progress,
+        |upload| UploadRef::from(&upload),
+    )
+    .await
+    .map_err(|stop| stop.into_stop("listing uploads"))?;
+    let total = uploads.len() as u64;
     let stop = token.child_token();
     let mut settled = 0;
     let mut first_failure: Option<String> = None;
@@ -424,52 +465,33 @@ async fn delete_phase(
     report: &mut PurgeReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), Stop> {
-    let mut objects: Vec<ObjectId> = Vec::new();
-    let listing_failed = |err: S3Error| Stop::Failed(format!("listing: {}", err.display_line()));
-    if phase == Phase::DeleteVersions {
-        let mut pages = Box::pin(s3.list_versions(bucket, ""));
-        while let Some(page) = pages.next().await {
-            if token.is_cancelled() {
-                return Err(Stop::Cancelled);
-            }
-            match page {
-                Ok(page) => objects.extend(page.into_iter().map(|entry| entry.id)),
-                Err(err) if objects.is_empty() && is_unsupported(&err) => {
-                    report.versions_unsupported = true;
-                    return Ok(());
-                }
-                Err(err) => return Err(listing_failed(err)),
-            }
-            progress(Progress {
-                phase,
-                listing: true,
-                done: 0,
-                total: objects.len() as u64,
-            });
-        }
+    let listed = if phase == Phase::DeleteVersions {
+        list_everything(
+            s3.list_versions(bucket, ""),
+            phase,
+            token,
+            progress,
+            |entry| entry.id,
+        )
+        .await
     } else {
-        let mut pages = Box::pin(s3.list_all_objects(bucket, ""));
-        while let Some(page) = pages.next().await {
-            if token.is_cancelled() {
-                return Err(Stop::Cancelled);
-            }
-            let page = page.map_err(listing_failed)?;
-            objects.extend(page.into_iter().map(|entry| ObjectId::key(entry.key)));
-            progress(Progress {
-                phase,
-                listing: true,
-                done: 0,
-                total: objects.len() as u64,
-            });
+        let pages = s3.list_all_objects(bucket, "");
+        list_everything(pages, phase, token, progress, |entry| {
+            ObjectId::key(entry.key)
+        })
+        .await
+    };
+    let objects = match listed {
+        // A server without versioning says so on the first page: skip the phase, and say so.
+        Err(ListStop::Failed { error, read: 0 })
+            if phase == Phase::DeleteVersions && is_unsupported(&error) =>
+        {
+            report.versions_unsupported = true;
+            return Ok(());
         }
-    }
+        listed => listed.map_err(|stop| stop.into_stop("listing"))?,
+    };
     let total = objects.len() as u64;
-    progress(Progress {
-        phase,
-        listing: false,
-        done: 0,
-        total,
-    });
     let result = delete_all(s3, bucket, objects, concurrency, token, true, |done| {
         progress(Progress {
             phase,
