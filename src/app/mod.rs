@@ -256,7 +256,11 @@ impl App {
                             self.buckets.table.replace(buckets, self.now);
                             return self.load_coverage();
                         }
-                        Err(err) => self.fail_listing(err, "listing buckets"),
+                        Err(err) => {
+                            let line = format!("listing buckets: {}", err.display_line());
+                            self.buckets.error = Some(err);
+                            self.toast(Level::Error, line);
+                        }
                     }
                 }
                 vec![]
@@ -309,23 +313,6 @@ impl App {
         }
     }
 
-    fn fail_listing(&mut self, err: S3Error, what: &str) {
-        self.toast(Level::Error, format!("{what}: {}", err.display_line()));
-        match self.scope_listing_error_target(what) {
-            Some(slot) => *slot = Some(err),
-            None => self.buckets.error = Some(err),
-        }
-    }
-
-    fn scope_listing_error_target(&mut self, what: &str) -> Option<&mut Option<S3Error>> {
-        let view = self.bucket.as_mut()?;
-        Some(match what {
-            "listing files" => &mut view.files.error,
-            "listing uploads" => &mut view.uploads.error,
-            _ => return None,
-        })
-    }
-
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
         let millis = if level == Level::Error {
             2 * TOAST_MILLIS
@@ -358,7 +345,9 @@ impl App {
             }
             Err(err) => {
                 view.files.loading = false;
-                self.fail_listing(err, "listing files");
+                let line = format!("listing files: {}", err.display_line());
+                view.files.error = Some(err);
+                self.toast(Level::Error, line);
             }
         }
     }
@@ -396,7 +385,9 @@ impl App {
             }
             Err(err) => {
                 view.uploads.loading = false;
-                self.fail_listing(err, "listing uploads");
+                let line = format!("listing uploads: {}", err.display_line());
+                view.uploads.error = Some(err);
+                self.toast(Level::Error, line);
             }
         }
     }
