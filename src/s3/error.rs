@@ -202,10 +202,39 @@ where
 
 /// The SDK's context strings repeat themselves; keep the most specific tail.
 fn short(context: &str) -> String {
-    let text = context.trim();
+    let text = without_debug_tail(context.trim());
     let last = text.rsplit(": ").next().unwrap_or(text);
     let pick = if last.len() < 12 { text } else { last };
     pick.chars().take(300).collect()
+}
+
+/// The SDK ends its context with a `(DispatchFailure(...))` debug dump: drop that last
+/// parenthesised group when it is one, keeping the readable chain of messages before it.
+fn without_debug_tail(text: &str) -> &str {
+    if !text.ends_with(')') {
+        return text;
+    }
+    let mut depth = 0;
+    for (at, c) in text.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = &text[at + 1..];
+                    let looks_like_debug =
+                        inner.starts_with(|c: char| c.is_ascii_uppercase()) && inner.contains('(');
+                    return if looks_like_debug {
+                        text[..at].trim_end()
+                    } else {
+                        text
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 /// Lets the error mapping read an HTTP status from whatever raw response type the SDK hands us.
@@ -239,6 +268,20 @@ mod tests {
         assert_eq!(
             kind_for_code("AuthorizationHeaderMalformed", Some(400)),
             ErrorKind::BadSignature
+        );
+    }
+
+    #[test]
+    fn connection_errors_read_as_words_not_debug_dumps() {
+        let context = "dispatch failure: io error: client error (Connect): tcp connect error: \
+            Connection refused (os error 111) (DispatchFailure(DispatchFailure { source: \
+            ConnectorError { kind: Io, source: hyper_util::client::legacy::Error(Connect, \
+            ConnectError(\"tcp connect error\", 127.0.0.1:9, Os { code: 111, kind: \
+            ConnectionRefused, message: \"Connection refused\" })), connection: Unknown } }))";
+        assert_eq!(short(context), "Connection refused (os error 111)");
+        assert_eq!(
+            short("request failed (Timeout)"),
+            "request failed (Timeout)"
         );
     }
 
