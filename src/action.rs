@@ -2,11 +2,12 @@
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::purge::{DeleteReport, Progress, PurgeReport, Refusal};
+use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::purge::{Progress, PurgeReport};
 use crate::s3::{
-    AbortOutcome, Bucket, BucketContents, Entry, S3Error, Timestamp, Upload, UploadRef,
+    AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
+    Upload, UploadRef,
 };
-use crate::s3::{LifecycleRule, RuleChange};
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
 pub type RequestId = u64;
@@ -62,6 +63,13 @@ pub enum Action {
         change: RuleChange,
         result: Result<Vec<LifecycleRule>, S3Error>,
     },
+    /// What a [`DeleteCommand`] reported.
+    Delete(DeleteEvent),
+}
+
+/// Progress and results of the delete commands, one variant per kind of news.
+#[derive(Debug)]
+pub enum DeleteEvent {
     /// The pre-check before deleting a bucket: what is in it.
     BucketCounted {
         request: RequestId,
@@ -76,7 +84,7 @@ pub enum Action {
         result: Result<Vec<String>, S3Error>,
     },
     /// A delete job moved on.
-    DeleteProgress {
+    Progress {
         job: JobId,
         progress: Progress,
     },
@@ -125,7 +133,14 @@ pub enum Command {
     CancelJob {
         job: JobId,
     },
-    LoadLifecycle {
+    Lifecycle(LifecycleCommand),
+    Delete(DeleteCommand),
+}
+
+/// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LifecycleCommand {
+    Load {
         request: RequestId,
         bucket: String,
     },
@@ -134,16 +149,19 @@ pub enum Command {
         buckets: Vec<String>,
     },
     /// Read the bucket's lifecycle configuration, apply `change`, write it all back, read again.
-    ChangeLifecycle {
+    Change {
         request: RequestId,
         bucket: String,
         change: RuleChange,
     },
+}
+
+/// Counting and listing before a delete, and the deletes themselves (answered by
+/// [`DeleteEvent`]s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteCommand {
     /// Count objects, versions, delete markers and uploads (answered by `BucketCounted`).
-    CountBucket {
-        request: RequestId,
-        bucket: String,
-    },
+    CountBucket { request: RequestId, bucket: String },
     /// List every key under a prefix (answered by `PrefixListed`).
     ListPrefix {
         request: RequestId,
@@ -157,13 +175,7 @@ pub enum Command {
         keys: Vec<String>,
     },
     /// DeleteBucket alone, for a bucket found empty.
-    DeleteBucket {
-        job: JobId,
-        bucket: String,
-    },
+    DeleteBucket { job: JobId, bucket: String },
     /// Abort uploads, delete versions, markers and objects, then the bucket.
-    EmptyAndDeleteBucket {
-        job: JobId,
-        bucket: String,
-    },
+    EmptyAndDeleteBucket { job: JobId, bucket: String },
 }

@@ -1,6 +1,5 @@
-//! Human numbers: sizes, counts, ages and dates.
-
-use crate::s3::Timestamp;
+//! Human numbers: sizes, counts, ages and dates. A leaf: it uses nothing else of ours, so every
+//! layer (s3 included) may use it. Times are seconds since the Unix epoch.
 
 /// `1536` → `1.5 KiB`.
 pub fn bytes(n: u64) -> String {
@@ -48,7 +47,7 @@ pub fn span(seconds: i64) -> String {
 }
 
 /// How long ago `then` was, seen from `now`: `3d ago`.
-pub fn age(then: Option<Timestamp>, now: Timestamp) -> String {
+pub fn age(then: Option<i64>, now: i64) -> String {
     match then {
         Some(t) if t > now => "just now".to_owned(),
         Some(t) => format!("{} ago", span(now - t)),
@@ -57,7 +56,7 @@ pub fn age(then: Option<Timestamp>, now: Timestamp) -> String {
 }
 
 /// `2026-11-25 14:03` (UTC).
-pub fn date(ts: Option<Timestamp>) -> String {
+pub fn date(ts: Option<i64>) -> String {
     let Some(ts) = ts else { return "-".to_owned() };
     match time::OffsetDateTime::from_unix_timestamp(ts) {
         Ok(t) => format!(
@@ -73,7 +72,7 @@ pub fn date(ts: Option<Timestamp>) -> String {
 }
 
 /// RFC 3339, for JSON output.
-pub fn rfc3339(ts: Option<Timestamp>) -> Option<String> {
+pub fn rfc3339(ts: Option<i64>) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp(ts?).ok()?;
     t.format(&time::format_description::well_known::Rfc3339)
         .ok()

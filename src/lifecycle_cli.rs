@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::app::lifecycle::{Coverage, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
+use crate::ops::lifecycle::{Coverage, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
 use crate::s3::{LifecycleRule, RuleChange, RuleScope, S3};
 use crate::text::escape;
 

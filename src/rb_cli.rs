@@ -8,7 +8,8 @@ use color_eyre::Result;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::purge::{self, PurgeEnd, PurgeReport};
+use crate::ops::delete::{blockers, delete_bucket_explained};
+use crate::ops::purge::{PurgeEnd, PurgeReport, empty_and_delete};
 use crate::s3::{BucketContents, S3};
 use crate::text::escape;
 
@@ -108,7 +109,7 @@ pub async fn run(
                 "bucket {shown} is not empty: {}.",
                 before.summary()
             )];
-            lines.extend(purge::blockers(&before));
+            lines.extend(blockers(&before));
             lines.push(format!(
                 "nothing was deleted; `partsweep rb {shown} --force` empties and deletes it"
             ));
@@ -120,7 +121,7 @@ pub async fn run(
                 extra(json!({})),
             ));
         }
-        return Ok(match purge::delete_bucket_explained(s3, bucket).await {
+        return Ok(match delete_bucket_explained(s3, bucket).await {
             Ok(()) => finish(
                 json,
                 0,
@@ -176,7 +177,7 @@ pub async fn run(
         }
     });
     let show_progress = !json && std::io::stderr().is_terminal();
-    let report = purge::empty_and_delete(s3, bucket, concurrency, &token, |progress| {
+    let report = empty_and_delete(s3, bucket, concurrency, &token, |progress| {
         if show_progress {
             eprint!("\r\x1b[K{}", progress.line());
         }

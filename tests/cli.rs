@@ -545,7 +545,7 @@ fn completions_bash_prints_a_script() {
 }
 
 /// The `-c CONFIG` a running garage was started with, so its own CLI can administer it.
-fn garage_config(server: &partsweep::garage::GarageServer) -> std::path::PathBuf {
+fn garage_config(server: &partsweep::demo::garage::GarageServer) -> std::path::PathBuf {
     let pid = server.pid().expect("garage pid");
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("garage cmdline");
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
@@ -574,8 +574,8 @@ fn garage_admin(binary: &Path, config: &Path, args: &[&str]) {
 async fn a_bucket_that_cannot_be_listed_makes_uploads_partial_with_exit_3() {
     // A server of its own: this test hands out a key that may only write to one bucket,
     // so ListBuckets shows that bucket but listing its uploads is denied.
-    let binary = partsweep::garage::find_binary(None).expect("garage binary");
-    let server = partsweep::garage::GarageServer::start(&binary)
+    let binary = partsweep::demo::garage::find_binary(None).expect("garage binary");
+    let server = partsweep::demo::garage::GarageServer::start(&binary)
         .await
         .expect("garage starts");
     let config = garage_config(&server);

@@ -3,7 +3,8 @@
 mod common;
 
 use futures::TryStreamExt;
-use partsweep::purge::{PurgeEnd, delete_all, delete_bucket_explained, empty_and_delete};
+use partsweep::ops::delete::{delete_all, delete_bucket_explained};
+use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{ErrorKind, ObjectId, S3, is_unsupported};
 use tokio_util::sync::CancellationToken;
 

@@ -3,8 +3,8 @@
 mod common;
 
 use futures::TryStreamExt;
+use partsweep::ops::abort::abort_all;
 use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind};
-use partsweep::tasks::abort_all;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -285,8 +285,8 @@ async fn hostile_keys_are_listed_and_aborted_exactly() {
 #[tokio::test]
 async fn a_server_that_dies_mid_clear_ends_the_job_with_the_rest_not_attempted() {
     // A server of its own, to kill.
-    let binary = partsweep::garage::find_binary(None).expect("garage");
-    let mut server = partsweep::garage::GarageServer::start(&binary)
+    let binary = partsweep::demo::garage::find_binary(None).expect("garage");
+    let mut server = partsweep::demo::garage::GarageServer::start(&binary)
         .await
         .expect("garage");
     let s3 = server.client().await;

@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashSet;
 
 use futures::TryStreamExt;
+use partsweep::ops::abort::abort_all;
 use partsweep::s3::{AbortOutcome, UploadRef};
-use partsweep::tasks::abort_all;
 use tokio_util::sync::CancellationToken;
 
 const OBJECTS: [&str; 3] = ["kept/a.txt", "kept/b.txt", "bench/not-an-upload.bin"];

@@ -2,9 +2,10 @@
 
 mod common;
 
-use partsweep::action::{Action, Command};
+use partsweep::action::{Action, Command, DeleteCommand, DeleteEvent};
 use partsweep::app::{App, DeleteDialog, Dialog, Pending};
-use partsweep::purge::{DeleteReport, Phase, Progress};
+use partsweep::ops::delete::DeleteReport;
+use partsweep::ops::purge::{Phase, Progress};
 use partsweep::s3::{Bucket, BucketContents, Entry, EntryKind, KeyFailure};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -50,14 +51,16 @@ fn non_empty() -> BucketContents {
 fn precheck(app: &mut App, contents: BucketContents) {
     let commands = press(app, KeyCode::Char('x'));
     let request = match commands.as_slice() {
-        [Command::CountBucket { request, bucket }] if bucket == "photos" => *request,
+        [Command::Delete(DeleteCommand::CountBucket { request, bucket })] if bucket == "photos" => {
+            *request
+        }
         other => panic!("expected a pre-check, got {other:?}"),
     };
-    app.update(Action::BucketCounted {
+    app.update(Action::Delete(DeleteEvent::BucketCounted {
         request,
         bucket: "photos".into(),
         result: Ok(contents),
-    });
+    }));
 }
 
 #[test]
@@ -99,7 +102,7 @@ fn empty_and_delete_starts_only_when_the_name_is_typed_exactly() {
     insta::assert_snapshot!("type_name_match", common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Enter);
     assert!(
-        matches!(commands.as_slice(), [Command::EmptyAndDeleteBucket { bucket, .. }] if bucket == "photos"),
+        matches!(commands.as_slice(), [Command::Delete(DeleteCommand::EmptyAndDeleteBucket { bucket, .. })] if bucket == "photos"),
         "{commands:?}"
     );
 }
@@ -148,7 +151,7 @@ fn an_empty_bucket_gets_a_plain_confirmation() {
     let commands = press(&mut app, KeyCode::Char('y'));
     assert!(matches!(
         commands.as_slice(),
-        [Command::DeleteBucket { .. }]
+        [Command::Delete(DeleteCommand::DeleteBucket { .. })]
     ));
 }
 
@@ -205,19 +208,19 @@ fn deleting_a_folder_counts_first_and_deletes_exactly_what_was_listed() {
     let commands = press(&mut app, KeyCode::Char('d'));
     let request = match commands.as_slice() {
         [
-            Command::ListPrefix {
+            Command::Delete(DeleteCommand::ListPrefix {
                 request, prefix, ..
-            },
+            }),
         ] if prefix == "photos/" => *request,
         other => panic!("expected a listing, got {other:?}"),
     };
     let keys: Vec<String> = (0..1_234).map(|i| format!("photos/{i:04}.jpg")).collect();
-    app.update(Action::PrefixListed {
+    app.update(Action::Delete(DeleteEvent::PrefixListed {
         request,
         bucket: "photos".into(),
         prefix: "photos/".into(),
         result: Ok(keys.clone()),
-    });
+    }));
     let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
         panic!("expected a confirmation");
     };
@@ -227,7 +230,7 @@ fn deleting_a_folder_counts_first_and_deletes_exactly_what_was_listed() {
     );
     let commands = press(&mut app, KeyCode::Char('y'));
     assert!(
-        matches!(commands.as_slice(), [Command::DeleteObjects { keys: sent, .. }] if *sent == keys)
+        matches!(commands.as_slice(), [Command::Delete(DeleteCommand::DeleteObjects { keys: sent, .. })] if *sent == keys)
     );
 }
 
@@ -247,7 +250,7 @@ fn marked_files_are_named_and_deleted_together() {
     let commands = press(&mut app, KeyCode::Enter);
     assert!(matches!(
         commands.as_slice(),
-        [Command::DeleteObjects { keys, .. }] if *keys == ["a.txt", "b.txt"]
+        [Command::Delete(DeleteCommand::DeleteObjects { keys, .. })] if *keys == ["a.txt", "b.txt"]
     ));
 }
 
@@ -260,10 +263,10 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('d'));
     let job = match press(&mut app, KeyCode::Char('y')).as_slice() {
-        [Command::DeleteObjects { job, .. }] => *job,
+        [Command::Delete(DeleteCommand::DeleteObjects { job, .. })] => *job,
         other => panic!("{other:?}"),
     };
-    let commands = app.update(Action::ObjectsDeleted {
+    let commands = app.update(Action::Delete(DeleteEvent::ObjectsDeleted {
         job,
         report: DeleteReport {
             requested: 2,
@@ -277,7 +280,7 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
             not_attempted: 0,
             cancelled: false,
         },
-    });
+    }));
     assert!(
         commands
             .iter()
@@ -299,10 +302,10 @@ fn empty_and_delete_shows_phase_progress_and_esc_cancels() {
     press(&mut app, KeyCode::Char('e'));
     type_text(&mut app, "photos");
     let job = match press(&mut app, KeyCode::Enter).as_slice() {
-        [Command::EmptyAndDeleteBucket { job, .. }] => *job,
+        [Command::Delete(DeleteCommand::EmptyAndDeleteBucket { job, .. })] => *job,
         other => panic!("{other:?}"),
     };
-    app.update(Action::DeleteProgress {
+    app.update(Action::Delete(DeleteEvent::Progress {
         job,
         progress: Progress {
             phase: Phase::DeleteObjects,
@@ -310,7 +313,7 @@ fn empty_and_delete_shows_phase_progress_and_esc_cancels() {
             done: 1_000,
             total: 2_100,
         },
-    });
+    }));
     insta::assert_snapshot!(common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Esc);
     assert_eq!(commands, [Command::CancelJob { job }]);

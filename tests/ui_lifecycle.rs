@@ -6,7 +6,7 @@ use aws_sdk_s3::types::{
     self as sdk, ExpirationStatus, LifecycleExpiration, LifecycleRuleAndOperator,
     LifecycleRuleFilter, Tag, Transition, TransitionStorageClass,
 };
-use partsweep::action::{Action, Command};
+use partsweep::action::{Action, Command, LifecycleCommand};
 use partsweep::app::App;
 use partsweep::s3::{Bucket, LifecycleRule};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -95,7 +95,7 @@ fn app_on_lifecycle_tab() -> App {
     let request = commands
         .iter()
         .find_map(|c| match c {
-            Command::LoadLifecycle { request, .. } => Some(*request),
+            Command::Lifecycle(LifecycleCommand::Load { request, .. }) => Some(*request),
             _ => None,
         })
         .expect("lifecycle read");

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use partsweep::app::Dialog;
-use partsweep::garage::{GarageServer, REGION, find_binary};
+use partsweep::demo::garage::{GarageServer, REGION, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 use ratatui::crossterm::event::KeyCode;
 

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt, stream};
-use partsweep::garage::REGION;
+use partsweep::demo::garage::REGION;
 use partsweep::s3::S3;
 
 use crate::report::{Measured, read_worker};

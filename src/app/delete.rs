@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Dialog, Level, Pending, Tab};
-use crate::action::{Action, Command, JobId, RequestId};
+use crate::action::{Command, DeleteCommand, DeleteEvent, JobId, RequestId};
 use crate::format;
-use crate::purge::{DeleteReport, Progress, PurgeEnd, PurgeReport, Refusal};
+use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::purge::{Progress, PurgeEnd, PurgeReport};
 use crate::s3::{BucketContents, EntryKind, S3Error};
 use crate::text::escape;
 
@@ -221,11 +222,11 @@ impl App {
             title: "Delete folder".into(),
             text: format!("Counting everything under {}…", escape(&prefix)),
         });
-        vec![Command::ListPrefix {
+        vec![Command::Delete(DeleteCommand::ListPrefix {
             request,
             bucket,
             prefix,
-        }]
+        })]
     }
 
     /// `x` in the bucket list: count first, then ask.
@@ -246,7 +247,10 @@ impl App {
                 escape(&bucket)
             ),
         });
-        vec![Command::CountBucket { request, bucket }]
+        vec![Command::Delete(DeleteCommand::CountBucket {
+            request,
+            bucket,
+        })]
     }
 
     /// Keys for the delete dialogs and the running delete job; `None` when neither is open.
@@ -404,11 +408,11 @@ impl App {
                     started: self.millis,
                     cancelling: false,
                 });
-                vec![Command::DeleteObjects {
+                vec![Command::Delete(DeleteCommand::DeleteObjects {
                     job: id,
                     bucket,
                     keys,
-                }]
+                })]
             }
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, DeleteJobKind::DeleteBucket)
@@ -420,11 +424,11 @@ impl App {
     fn start_delete_job(&mut self, bucket: String, kind: DeleteJobKind) -> Vec<Command> {
         let id = self.next_id();
         let command = match kind {
-            DeleteJobKind::EmptyAndDelete => Command::EmptyAndDeleteBucket {
+            DeleteJobKind::EmptyAndDelete => DeleteCommand::EmptyAndDeleteBucket {
                 job: id,
                 bucket: bucket.clone(),
             },
-            _ => Command::DeleteBucket {
+            _ => DeleteCommand::DeleteBucket {
                 job: id,
                 bucket: bucket.clone(),
             },
@@ -437,7 +441,7 @@ impl App {
             started: self.millis,
             cancelling: false,
         });
-        vec![command]
+        vec![Command::Delete(command)]
     }
 
     fn running_delete_job(&mut self, id: JobId) -> Option<DeleteJob> {
@@ -448,15 +452,15 @@ impl App {
         }
     }
 
-    /// Results of the delete commands.
-    pub(super) fn on_delete_result(&mut self, action: Action) -> Vec<Command> {
-        match action {
-            Action::BucketCounted {
+    /// Progress and results of the delete commands.
+    pub(super) fn on_delete_event(&mut self, event: DeleteEvent) -> Vec<Command> {
+        match event {
+            DeleteEvent::BucketCounted {
                 request,
                 bucket,
                 result,
             } if request == self.deletion.request => self.on_bucket_counted(bucket, result),
-            Action::PrefixListed {
+            DeleteEvent::PrefixListed {
                 request,
                 bucket,
                 prefix,
@@ -465,17 +469,17 @@ impl App {
                 self.on_prefix_listed(bucket, prefix, result);
                 vec![]
             }
-            Action::DeleteProgress { job, progress } => {
+            DeleteEvent::Progress { job, progress } => {
                 if let Some(running) = self.deletion.job.as_mut().filter(|j| j.id == job) {
                     running.progress = Some(progress);
                 }
                 vec![]
             }
-            Action::ObjectsDeleted { job, report } => match self.running_delete_job(job) {
+            DeleteEvent::ObjectsDeleted { job, report } => match self.running_delete_job(job) {
                 Some(job) => self.on_objects_deleted(job, report),
                 None => vec![],
             },
-            Action::BucketDeleted {
+            DeleteEvent::BucketDeleted {
                 job,
                 bucket,
                 result,
@@ -483,11 +487,12 @@ impl App {
                 Some(_) => self.on_bucket_deleted(bucket, result),
                 None => vec![],
             },
-            Action::BucketPurged { job, report } => match self.running_delete_job(job) {
+            DeleteEvent::BucketPurged { job, report } => match self.running_delete_job(job) {
                 Some(_) => self.on_bucket_purged(report),
                 None => vec![],
             },
-            _ => vec![],
+            // A count or listing for a dialog the user has since closed.
+            DeleteEvent::BucketCounted { .. } | DeleteEvent::PrefixListed { .. } => vec![],
         }
     }
 

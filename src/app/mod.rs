@@ -13,13 +13,14 @@ use ratatui::crossterm::event::{
 };
 
 pub use delete::{BlockedChoice, DeleteDialog, DeleteJob, DeleteJobKind, Deletion};
-pub use lifecycle::{Coverage, FormField, LIFECYCLE_SORTS, LifecycleForm};
+pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
 use table::{Row, Table};
 
 use crate::action::{Action, Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{self, Intent, Scope};
+use crate::ops::lifecycle::Coverage;
 use crate::s3::{AbortOutcome, Bucket, Entry, EntryKind, S3Error, Timestamp, UploadRef};
 use crate::s3::{LifecycleRule, RuleChange};
 use crate::text::escape;
@@ -304,12 +305,7 @@ impl App {
                 change,
                 result,
             } => self.on_lifecycle_changed(request, bucket, change, result),
-            action @ (Action::BucketCounted { .. }
-            | Action::PrefixListed { .. }
-            | Action::DeleteProgress { .. }
-            | Action::ObjectsDeleted { .. }
-            | Action::BucketDeleted { .. }
-            | Action::BucketPurged { .. }) => self.on_delete_result(action),
+            Action::Delete(event) => self.on_delete_event(event),
         }
     }
 

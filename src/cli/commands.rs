@@ -15,11 +15,11 @@ use super::output::{
 };
 use super::{AbortArgs, BucketsArgs, ClearArgs, Exit, Location, LsArgs, Resolved, UploadsArgs};
 use crate::format;
-use crate::retry::Backoff;
+use crate::ops::abort::abort_all;
+use crate::ops::retry::Backoff;
 use crate::s3::{
     AbortOutcome, Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadRef,
 };
-use crate::tasks::abort_all;
 use crate::text::escape;
 
 /// What every headless command needs: the server, the merged settings, and where to print.

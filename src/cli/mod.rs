@@ -383,9 +383,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Exit::Success
         }
         Some(Cmd::Demo { garage, uploads }) => {
-            let binary = crate::garage::find_binary(garage.as_deref())?;
+            let binary = crate::demo::garage::find_binary(garage.as_deref())?;
             eprintln!("starting garage ({})…", binary.display());
-            let server = crate::garage::GarageServer::start(&binary).await?;
+            let server = crate::demo::garage::GarageServer::start(&binary).await?;
             let s3 = server.client().await;
             eprintln!("seeding demo buckets at {}…", server.endpoint);
             crate::demo::seed(&s3, uploads).await?;

@@ -4,8 +4,9 @@ use ratatui::style::Stylize;
 use ratatui::widgets::{Cell, Row};
 
 use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder};
-use crate::app::{App, BUCKET_SORTS, Coverage};
+use crate::app::{App, BUCKET_SORTS};
 use crate::format;
+use crate::ops::lifecycle::Coverage;
 use crate::text::fit;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {

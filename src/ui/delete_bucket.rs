@@ -10,7 +10,8 @@ use super::dialog::centered;
 use super::spinner;
 use crate::app::{App, BlockedChoice, DeleteDialog, DeleteJob, DeleteJobKind};
 use crate::format;
-use crate::purge::{self, Phase};
+use crate::ops::delete::blockers;
+use crate::ops::purge::Phase;
 use crate::text::{escape, fit};
 
 const WIDTH: u16 = 78;
@@ -77,7 +78,7 @@ fn draw_dialog(frame: &mut Frame, area: Rect, app: &App, dialog: &DeleteDialog) 
                 Line::from("What blocks deletion:"),
             ];
             lines.extend(
-                purge::blockers(contents)
+                blockers(contents)
                     .into_iter()
                     .map(|b| Line::from(format!("• {b}"))),
             );

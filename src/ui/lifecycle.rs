@@ -7,8 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner};
-use crate::app::lifecycle::SCHEDULE_NOTE;
-use crate::app::{App, BucketView, Coverage, LIFECYCLE_SORTS};
+use crate::app::{App, BucketView, LIFECYCLE_SORTS};
+use crate::ops::lifecycle::{Coverage, SCHEDULE_NOTE};
 use crate::text::{escape, fit};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {

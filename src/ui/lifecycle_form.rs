@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::dialog::centered;
-use crate::app::lifecycle::{MAX_DAYS, MIN_DAYS, SCHEDULE_NOTE};
 use crate::app::{FormField, LifecycleForm};
+use crate::ops::lifecycle::{MAX_DAYS, MIN_DAYS, SCHEDULE_NOTE};
 use crate::text::escape;
 
 pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm) {

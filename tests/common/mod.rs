@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use partsweep::garage::{GarageServer, find_binary};
+use partsweep::demo::garage::{GarageServer, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 
 struct Shared {

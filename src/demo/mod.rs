@@ -1,5 +1,8 @@
 //! `partsweep demo`: a throwaway Garage seeded with buckets, folders of files and a few
-//! hundred incomplete uploads with awkward keys, then the console against it.
+//! hundred incomplete uploads with awkward keys, then the console against it. [`garage`] starts
+//! that server (the tests start theirs with it too).
+
+pub mod garage;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
