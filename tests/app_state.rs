@@ -25,6 +25,7 @@ fn upload(key: &str, id: &str, age_days: i64) -> Upload {
         upload_id: id.into(),
         initiated: Some(NOW - age_days * 86_400),
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -35,6 +36,7 @@ fn file(key: &str) -> Entry {
         size: 10,
         modified: Some(NOW),
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -45,6 +47,7 @@ fn folder(key: &str) -> Entry {
         size: 0,
         modified: None,
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -157,13 +160,7 @@ fn delete_asks_first_then_aborts_exactly_the_selected_upload() {
         panic!("{commands:?}")
     };
     assert_eq!(bucket, "media");
-    assert_eq!(
-        uploads,
-        &[UploadRef {
-            key: "a/one".into(),
-            upload_id: "id-1".into()
-        }]
-    );
+    assert_eq!(uploads, &[UploadRef::new("a/one", "id-1")]);
 
     app.update(Action::Aborted {
         job: *job,
@@ -250,13 +247,7 @@ fn clear_all_with_a_filter_clears_only_what_is_shown() {
     let [Command::AbortUploads { uploads, .. }] = commands.as_slice() else {
         panic!()
     };
-    assert_eq!(
-        uploads,
-        &[UploadRef {
-            key: "tmp/a".into(),
-            upload_id: "1".into()
-        }]
-    );
+    assert_eq!(uploads, &[UploadRef::new("tmp/a", "1")]);
 }
 
 #[test]

@@ -87,9 +87,7 @@ async fn with_parts(
     let backoff = &backoff;
     let summaries: Vec<(Upload, Result<PartsSummary, S3Error>)> = stream::iter(uploads)
         .map(|upload| async move {
-            let summary = backoff
-                .run(|| s3.parts_summary(bucket, &upload.key, &upload.upload_id))
-                .await;
+            let summary = backoff.run(|| s3.parts_summary(bucket, &upload)).await;
             (upload, summary)
         })
         .buffered(concurrency.max(1))
@@ -399,10 +397,7 @@ pub async fn abort(ctx: &mut Context, args: AbortArgs) -> Exit {
     if let Some(exit) = ctx.refuse_if_read_only("abort") {
         return exit;
     }
-    let upload = UploadRef {
-        key: args.key.clone(),
-        upload_id: args.upload_id.clone(),
-    };
+    let upload = UploadRef::new(args.key.clone(), args.upload_id.clone());
     let mut result = None;
     let never_started = CancellationToken::new();
     abort_all(
@@ -732,6 +727,7 @@ mod tests {
             upload_id: "u".into(),
             initiated,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

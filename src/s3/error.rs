@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Unreachable,
     /// The server broke the protocol (a paging marker that repeats, a truncated page with no marker).
     Protocol,
+    /// A key that is not UTF-8: no request of ours can name it, so nothing is done to it.
+    UndecodableKey,
     Other,
 }
 
@@ -42,6 +44,15 @@ impl S3Error {
             message: message.into(),
             status: None,
         }
+    }
+
+    /// The refusal to act on a key that is not UTF-8. Callers name the key beside it.
+    pub fn undecodable_key() -> Self {
+        S3Error::new(
+            ErrorKind::UndecodableKey,
+            "this key is not UTF-8, and partsweep can only name keys as text; \
+             it refuses rather than act on a different key",
+        )
     }
 
     /// Worth retrying after a pause: throttling and passing faults.

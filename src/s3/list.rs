@@ -53,21 +53,57 @@ struct UploadPager {
     classes: Interner,
 }
 
-/// Keys come URL-encoded when the server honoured `encoding-type=url`: XML cannot carry
-/// control characters such as ESC, so one hostile key would otherwise make the page unreadable.
-/// S3 writes a space as `+` (and a real `+` as `%2B`), as botocore decodes it.
-fn decode_key(raw: &str, url_encoded: bool) -> String {
-    if !url_encoded {
-        return raw.to_owned();
+/// A key from a listing, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum DecodedKey {
+    Text(String),
+    /// Not UTF-8 once decoded: kept as the server URL-encoded it. Decoding it with
+    /// replacement characters, or keeping the encoded text as the key, would name a
+    /// different key (`x%FF` is not `x\xFF`).
+    Undecodable(String),
+}
+
+impl DecodedKey {
+    /// The key text and whether it is undecodable, as our types carry them.
+    pub(super) fn into_parts(self) -> (String, bool) {
+        match self {
+            DecodedKey::Text(key) => (key, false),
+            DecodedKey::Undecodable(encoded) => (encoded, true),
+        }
     }
-    let spaced = raw.replace('+', " ");
-    match percent_encoding::percent_decode_str(&spaced).decode_utf8() {
-        Ok(key) => key.into_owned(),
-        Err(_) => raw.to_owned(),
+
+    /// A paging marker to send back: a key that is not UTF-8 cannot be sent, and any other
+    /// text would make the server resume somewhere else.
+    pub(super) fn into_marker(self) -> Result<String, S3Error> {
+        match self {
+            DecodedKey::Text(key) => Ok(key),
+            DecodedKey::Undecodable(encoded) => Err(S3Error::new(
+                ErrorKind::UndecodableKey,
+                format!(
+                    "the listing cannot go on: the server's paging marker {} is not UTF-8, \
+                     and partsweep can only send text",
+                    super::shown_key(&encoded, true)
+                ),
+            )),
+        }
     }
 }
 
-fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
+/// Keys come URL-encoded when the server honoured `encoding-type=url`: XML cannot carry
+/// control characters such as ESC, so one hostile key would otherwise make the page unreadable.
+/// S3 writes a space as `+` (and a real `+` as `%2B`), as botocore decodes it.
+pub(super) fn decode_key(raw: &str, url_encoded: bool) -> DecodedKey {
+    if !url_encoded {
+        return DecodedKey::Text(raw.to_owned());
+    }
+    let spaced = raw.replace('+', " ");
+    match percent_encoding::percent_decode_str(&spaced).decode_utf8() {
+        Ok(key) => DecodedKey::Text(key.into_owned()),
+        Err(_) => DecodedKey::Undecodable(raw.to_owned()),
+    }
+}
+
+pub(super) fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
     matches!(encoding, Some(EncodingType::Url))
 }
 
@@ -153,20 +189,23 @@ impl S3 {
             let mut entries = Vec::with_capacity(page.key_count().unwrap_or(0).max(0) as usize);
             for folder in page.common_prefixes() {
                 if let Some(prefix) = folder.prefix() {
+                    let (key, key_undecodable) = decode_key(prefix, encoded).into_parts();
                     entries.push(Entry {
                         kind: EntryKind::Folder,
-                        key: decode_key(prefix, encoded),
+                        key,
                         size: 0,
                         modified: None,
                         storage_class: None,
+                        key_undecodable,
                     });
                 }
             }
             for object in page.contents() {
-                let Some(key) = object.key().map(|k| decode_key(k, encoded)) else {
+                let Some(key) = object.key() else {
                     continue;
                 };
-                if key == p.prefix && p.delimiter.is_some() {
+                let (key, key_undecodable) = decode_key(key, encoded).into_parts();
+                if key == p.prefix && !key_undecodable && p.delimiter.is_some() {
                     continue; // the folder's own marker object
                 }
                 entries.push(Entry {
@@ -175,6 +214,7 @@ impl S3 {
                     size: object.size().unwrap_or(0).max(0) as u64,
                     modified: object.last_modified().map(|d| d.secs()),
                     storage_class: p.classes.get(object.storage_class().map(|c| c.as_str())),
+                    key_undecodable,
                 });
             }
             match non_empty(page.next_continuation_token()) {
@@ -228,13 +268,11 @@ impl S3 {
                 .map_err(S3Error::from)?;
             let encoded = is_url_encoded(page.encoding_type());
             let mut uploads = Vec::with_capacity(page.uploads().len());
-            let mut last: Option<(String, String)> = None;
             for upload in page.uploads() {
                 let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
                     continue;
                 };
-                let key = decode_key(key, encoded);
-                last = Some((key.clone(), id.to_owned()));
+                let (key, key_undecodable) = decode_key(key, encoded).into_parts();
                 if !p.seen_uploads.first_sighting(&key, id) {
                     continue;
                 }
@@ -243,6 +281,7 @@ impl S3 {
                     upload_id: id.into(),
                     initiated: upload.initiated().map(|d| d.secs()),
                     storage_class: p.classes.get(upload.storage_class().map(|c| c.as_str())),
+                    key_undecodable,
                 });
             }
             p.listed += uploads.len() as u64;
@@ -251,13 +290,19 @@ impl S3 {
                 p.done = true;
                 return Ok(Some((uploads, p)));
             }
+            let last = page
+                .uploads()
+                .iter()
+                .rev()
+                .find_map(|upload| Some((upload.key()?, upload.upload_id()?)))
+                .map(|(key, id)| (decode_key(key, encoded), id.to_owned()));
             let next = match (
                 non_empty(page.next_key_marker()).map(|k| decode_key(&k, encoded)),
                 page.next_upload_id_marker(),
             ) {
-                (Some(key), id) => (Some(key), id.map(str::to_owned)),
+                (Some(key), id) => (Some(key.into_marker()?), id.map(str::to_owned)),
                 (None, _) => match last {
-                    Some((key, id)) => (Some(key), Some(id)),
+                    Some((key, id)) => (Some(key.into_marker()?), Some(id)),
                     None => {
                         return Err(S3Error::new(
                             ErrorKind::Protocol,
@@ -289,16 +334,29 @@ impl S3 {
 mod tests {
     use super::*;
 
+    fn text(key: &str) -> DecodedKey {
+        DecodedKey::Text(key.into())
+    }
+
     #[test]
     fn url_encoded_keys_are_decoded_exactly() {
         assert_eq!(
             decode_key("weird/esc-%1B%5B31m.bin", true),
-            "weird/esc-\x1b[31m.bin"
+            text("weird/esc-\x1b[31m.bin")
         );
-        assert_eq!(decode_key("a+b%2Bc", true), "a b+c");
-        assert_eq!(decode_key("%E6%97%A5%E6%9C%AC", true), "日本");
-        assert_eq!(decode_key("a+b%2Bc", false), "a+b%2Bc");
-        assert_eq!(decode_key("bad-%FF", true), "bad-%FF");
+        assert_eq!(decode_key("a+b%2Bc", true), text("a b+c"));
+        assert_eq!(decode_key("%E6%97%A5%E6%9C%AC", true), text("日本"));
+        assert_eq!(decode_key("a+b%2Bc", false), text("a+b%2Bc"));
+    }
+
+    #[test]
+    fn a_key_that_is_not_utf8_stays_encoded_and_is_flagged_never_passed_as_text() {
+        let decoded = decode_key("bad-%FF", true);
+        assert_eq!(decoded, DecodedKey::Undecodable("bad-%FF".into()));
+        assert_eq!(decoded.clone().into_parts(), ("bad-%FF".into(), true));
+        let marker = decoded.into_marker().expect_err("no marker of another key");
+        assert_eq!(marker.kind, ErrorKind::UndecodableKey);
+        assert!(marker.message.contains("bad-\\xff"), "{}", marker.message);
     }
 
     /// Two keys whose std `DefaultHasher` fingerprints (SipHash-1-3 with fixed zero keys) of
