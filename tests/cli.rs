@@ -1153,3 +1153,38 @@ fn missing_credentials_are_explained_not_crashed_on() {
         "a hint says what to set: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn verbose_logs_every_s3_call_with_its_bucket_key_status_and_time() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-verbose").await;
+    let uploads = common::start_uploads(&s3, &bucket, "logged/", 1).await;
+    let (key, id) = &uploads[0];
+
+    let listing = partsweep(&["-v", "uploads", &bucket, "--json"]);
+    assert_eq!(listing.code, 0, "{listing:?}");
+    let logged = |run: &Run, operation: &str, key: &str| {
+        run.stderr.lines().any(|line| {
+            line.contains(&format!("{operation} bucket={bucket} key={key} status="))
+                && line.ends_with("ms")
+        })
+    };
+    assert!(
+        logged(&listing, "ListMultipartUploads", "") && listing.stderr.contains("status=200"),
+        "{listing:?}"
+    );
+    assert!(
+        listing
+            .json()
+            .as_array()
+            .is_some_and(|rows| rows.len() == 1),
+        "the log stays on stderr: {listing:?}"
+    );
+
+    let abort = partsweep(&["-v", "abort", &bucket, key, id]);
+    assert_eq!(abort.code, 0, "{abort:?}");
+    assert!(logged(&abort, "AbortMultipartUpload", key), "{abort:?}");
+
+    let quiet = partsweep(&["uploads", &bucket]);
+    assert!(!quiet.stderr.contains("ListMultipartUploads"), "{quiet:?}");
+}

@@ -45,6 +45,18 @@ fn spawn_console(
     Box<dyn Write + Send>,
     Screen,
 ) {
+    spawn_console_with_env(endpoint, extra_args, &[])
+}
+
+fn spawn_console_with_env(
+    endpoint: Option<&str>,
+    extra_args: &[&str],
+    env: &[(&str, &str)],
+) -> (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn Write + Send>,
+    Screen,
+) {
     let options = common::options();
     let (access, secret) = options.static_keys.clone().expect("garage keys");
     let pair = native_pty_system()
@@ -70,6 +82,9 @@ fn spawn_console(
     );
     cmd.env("XDG_CONFIG_HOME", "/nonexistent");
     cmd.env("TERM", "xterm-256color");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
     let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -203,4 +218,51 @@ async fn a_dead_endpoint_is_shown_not_crashed_on() {
     })
     .await
     .expect("console session");
+}
+
+/// Opens the console with `-v` and a state directory of its own, waits for `bucket`, quits.
+fn verbose_console_session(bucket: String, state_home: String) {
+    let (mut child, mut keys, screen) =
+        spawn_console_with_env(None, &["-v"], &[("XDG_STATE_HOME", state_home.as_str())]);
+    screen.wait_for(&bucket);
+    send(&mut keys, "q");
+    assert!(wait_exit(&mut child).success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_console_logs_s3_calls_to_a_file_only_its_owner_may_read() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "logged").await;
+    let state = tempfile::tempdir().expect("state dir");
+    let log = state.path().join("partsweep/partsweep.log");
+    let state_home = state.path().display().to_string();
+    let mode = |log: &std::path::Path| {
+        std::fs::metadata(log)
+            .expect("the log exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+
+    tokio::task::spawn_blocking({
+        let (bucket, state_home) = (bucket.clone(), state_home.clone());
+        move || verbose_console_session(bucket, state_home)
+    })
+    .await
+    .expect("console session");
+    assert_eq!(mode(&log), 0o600, "a new log is the owner's alone");
+    let text = std::fs::read_to_string(&log).expect("read the log");
+    assert!(
+        text.lines()
+            .any(|line| line.contains("ListBuckets bucket= key= status=200")),
+        "{text}"
+    );
+
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    tokio::task::spawn_blocking(move || verbose_console_session(bucket, state_home))
+        .await
+        .expect("console session");
+    assert_eq!(mode(&log), 0o600, "an older, readable log is closed too");
 }

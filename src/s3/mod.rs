@@ -4,6 +4,7 @@ mod delete;
 mod error;
 mod lifecycle;
 mod list;
+pub mod log;
 mod types;
 
 pub use delete::*;
@@ -78,6 +79,7 @@ impl S3 {
         let config = aws_sdk_s3::config::Builder::from(&shared)
             .region(Region::new(region.clone()))
             .force_path_style(path_style)
+            .interceptor(log::CallLog)
             .build();
         S3 {
             client: Client::from_conf(config),
