@@ -1,0 +1,229 @@
+//! Checks on an abort rule before it is written, and whether a bucket's rules abort its
+//! incomplete uploads at all. The form and `partsweep lifecycle` both use these.
+
+use crate::format;
+use crate::s3::{LifecycleRule, RuleScope};
+use crate::text::escape;
+
+pub const MIN_DAYS: i32 = 1;
+pub const MAX_DAYS: i32 = 3650;
+/// S3 refuses a configuration with more rules than this.
+pub const MAX_RULES: usize = 1000;
+/// S3's limit on a rule id.
+pub const MAX_ID_LEN: usize = 255;
+
+/// What validating an abort rule found. `days` is set when the days text is valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleCheck {
+    pub days: Option<i32>,
+    pub errors: Vec<String>,
+    /// Worth knowing, but the rule may be saved anyway.
+    pub warnings: Vec<String>,
+}
+
+impl RuleCheck {
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Checks an abort rule before it is added (`editing: None`) or an existing rule is edited.
+/// `prefix` is `None` when the scope is not edited (tag or size filters), `Some("")` for the
+/// whole bucket. The form and `partsweep lifecycle` both use this.
+pub fn check_abort_rule(
+    existing: &[LifecycleRule],
+    editing: Option<&str>,
+    id: &str,
+    prefix: Option<&str>,
+    days: &str,
+) -> RuleCheck {
+    let mut check = RuleCheck::default();
+    let days = days.trim();
+    let edited_rule = editing.and_then(|e| existing.iter().find(|r| r.id == e));
+    let days_optional = edited_rule.is_some_and(|r| r.abort_days.is_none());
+    if days.is_empty() && days_optional {
+        check.days = None;
+    } else {
+        match days.parse::<i32>() {
+            Ok(n) if (MIN_DAYS..=MAX_DAYS).contains(&n) => check.days = Some(n),
+            _ => check.errors.push(format!(
+                "days must be a whole number from {MIN_DAYS} to {MAX_DAYS}"
+            )),
+        }
+    }
+    let id = id.trim();
+    if editing.is_none() {
+        if id.is_empty() {
+            check.errors.push("the rule id is empty".into());
+        } else if id.chars().count() > MAX_ID_LEN {
+            check.errors.push(format!(
+                "the rule id is longer than {MAX_ID_LEN} characters"
+            ));
+        } else if existing.iter().any(|r| r.id == id) {
+            check
+                .errors
+                .push(format!("a rule with id {:?} already exists", escape(id)));
+        }
+        if existing.len() >= MAX_RULES {
+            check.errors.push(format!(
+                "this bucket already has {} rules, the most S3 allows",
+                format::count(MAX_RULES as u64)
+            ));
+        }
+    }
+    // Overlap matters only for a rule that aborts uploads.
+    if let (Some(prefix), Some(_)) = (prefix, check.days) {
+        for other in existing {
+            if Some(other.id.as_str()) == editing {
+                continue;
+            }
+            let (Some(other_days), Some(other_prefix)) =
+                (other.abort_days, other.scope.editable_prefix())
+            else {
+                continue;
+            };
+            if prefix.starts_with(other_prefix) || other_prefix.starts_with(prefix) {
+                check.warnings.push(format!(
+                    "overlaps rule {:?} ({}, aborts after {other_days}d{}): the shorter period wins",
+                    escape(&other.id),
+                    other.scope.describe(),
+                    if other.enabled { "" } else { ", disabled" }
+                ));
+            }
+        }
+    }
+    check
+}
+
+/// A rule id not yet used in the bucket.
+pub fn default_rule_id(existing: &[LifecycleRule]) -> String {
+    let base = "abort-incomplete-uploads";
+    let taken = |id: &str| existing.iter().any(|r| r.id == id);
+    if !taken(base) {
+        return base.into();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken(id))
+        .unwrap_or_else(|| base.into())
+}
+
+/// Whether incomplete uploads in a bucket are aborted automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Not read yet, or not readable with these credentials.
+    Unknown,
+    None,
+    /// An enabled rule covers the whole bucket; the shortest period.
+    WholeBucket(i32),
+    /// Enabled rules cover only some prefixes or filtered objects; the shortest period.
+    Partly(i32),
+}
+
+impl Coverage {
+    pub fn of(rules: &[LifecycleRule]) -> Coverage {
+        let enabled_abort = || rules.iter().filter(|r| r.enabled && r.abort_days.is_some());
+        let whole = enabled_abort()
+            .filter(|r| r.scope == RuleScope::WholeBucket)
+            .filter_map(|r| r.abort_days)
+            .min();
+        let any = enabled_abort().filter_map(|r| r.abort_days).min();
+        match (whole, any) {
+            (Some(days), _) => Coverage::WholeBucket(days),
+            (None, Some(days)) => Coverage::Partly(days),
+            (None, None) => Coverage::None,
+        }
+    }
+
+    /// `-`, `none`, `7d`, or `7d part` for a prefix-only rule.
+    pub fn label(&self) -> String {
+        match self {
+            Coverage::Unknown => "-".into(),
+            Coverage::None => "none".into(),
+            Coverage::WholeBucket(days) => format!("{days}d"),
+            Coverage::Partly(days) => format!("{days}d part"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abort(id: &str, prefix: &str, days: i32) -> LifecycleRule {
+        LifecycleRule::new_abort(id, prefix, days, true).expect("rule")
+    }
+
+    #[test]
+    fn days_outside_one_to_3650_are_refused() {
+        for days in ["0", "3651", "-1", "seven", ""] {
+            let check = check_abort_rule(&[], None, "r", Some(""), days);
+            assert!(
+                check.errors.iter().any(|e| e.contains("1 to 3650")),
+                "{days}: {check:?}"
+            );
+        }
+        let check = check_abort_rule(&[], None, "r", Some(""), "3650");
+        assert!(check.is_ok(), "{check:?}");
+        assert_eq!(check.days, Some(3650));
+    }
+
+    #[test]
+    fn a_duplicate_or_empty_id_is_refused_when_adding() {
+        let existing = [abort("weekly", "", 7)];
+        let check = check_abort_rule(&existing, None, "weekly", Some("tmp/"), "3");
+        assert!(check.errors.iter().any(|e| e.contains("already exists")));
+        let check = check_abort_rule(&existing, None, "  ", Some("tmp/"), "3");
+        assert!(check.errors.iter().any(|e| e.contains("empty")));
+        // Editing keeps its own id.
+        let check = check_abort_rule(&existing, Some("weekly"), "weekly", Some(""), "3");
+        assert!(check.is_ok(), "{check:?}");
+    }
+
+    #[test]
+    fn an_overlapping_abort_prefix_warns_but_is_allowed() {
+        let existing = [abort("logs", "logs/", 7)];
+        let check = check_abort_rule(&existing, None, "new", Some("logs/app/"), "3");
+        assert!(check.is_ok());
+        assert_eq!(check.warnings.len(), 1, "{check:?}");
+        assert!(check.warnings[0].contains("logs"));
+        let disjoint = check_abort_rule(&existing, None, "new", Some("tmp/"), "3");
+        assert!(disjoint.warnings.is_empty());
+        let whole = check_abort_rule(&existing, None, "new", Some(""), "3");
+        assert_eq!(
+            whole.warnings.len(),
+            1,
+            "the whole bucket overlaps every prefix"
+        );
+    }
+
+    #[test]
+    fn more_than_a_thousand_rules_are_refused() {
+        let existing: Vec<_> = (0..MAX_RULES)
+            .map(|i| abort(&format!("r{i}"), &format!("p{i}/"), 7))
+            .collect();
+        let check = check_abort_rule(&existing, None, "one-more", Some("x/"), "7");
+        assert!(
+            check.errors.iter().any(|e| e.contains("1,000")),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn default_ids_do_not_collide() {
+        let existing = [abort("abort-incomplete-uploads", "", 7)];
+        assert_eq!(default_rule_id(&existing), "abort-incomplete-uploads-2");
+        assert_eq!(default_rule_id(&[]), "abort-incomplete-uploads");
+    }
+
+    #[test]
+    fn coverage_prefers_a_whole_bucket_rule_and_ignores_disabled_ones() {
+        assert_eq!(Coverage::of(&[]), Coverage::None);
+        let partial = [abort("p", "tmp/", 3)];
+        assert_eq!(Coverage::of(&partial).label(), "3d part");
+        let mixed = [abort("p", "tmp/", 3), abort("w", "", 7)];
+        assert_eq!(Coverage::of(&mixed).label(), "7d");
+        let disabled = [LifecycleRule::new_abort("d", "", 1, false).expect("rule")];
+        assert_eq!(Coverage::of(&disabled), Coverage::None);
+    }
+}

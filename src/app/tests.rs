@@ -1,0 +1,1 @@
+//! `App::update` routing: which modal gets a key, and what a running job lets through.
