@@ -282,6 +282,8 @@ impl S3 {
             .delete_objects()
             .bucket(bucket)
             .delete(delete)
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(batch_outcome(objects.len(), &output))
