@@ -5,10 +5,11 @@ use std::collections::HashSet;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::operation::delete_objects::DeleteObjectsOutput;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 use futures::stream::try_unfold;
 use futures::{Stream, TryStreamExt};
 
+use super::list::{decode_key, is_url_encoded};
 use super::{ErrorKind, S3, S3Error};
 
 /// The most keys one DeleteObjects call accepts.
@@ -200,16 +201,18 @@ impl S3 {
                 .set_prefix(p.prefix.clone())
                 .set_key_marker(p.key_marker.take())
                 .set_version_id_marker(p.version_id_marker.take())
+                .encoding_type(EncodingType::Url)
                 .send()
                 .await
                 .map_err(S3Error::from)?;
+            let encoded = is_url_encoded(page.encoding_type());
             let mut entries =
                 Vec::with_capacity(page.versions().len() + page.delete_markers().len());
             for version in page.versions() {
                 let Some(key) = version.key() else { continue };
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: key.to_owned(),
+                        key: decode_key(key, encoded),
                         version_id: version.version_id().map(str::to_owned),
                     },
                     kind: if version.is_latest() == Some(false) {
@@ -223,7 +226,7 @@ impl S3 {
                 let Some(key) = marker.key() else { continue };
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: key.to_owned(),
+                        key: decode_key(key, encoded),
                         version_id: marker.version_id().map(str::to_owned),
                     },
                     kind: VersionKind::DeleteMarker,
@@ -236,7 +239,7 @@ impl S3 {
             let next = (
                 page.next_key_marker()
                     .filter(|m| !m.is_empty())
-                    .map(str::to_owned),
+                    .map(|m| decode_key(m, encoded)),
                 page.next_version_id_marker()
                     .filter(|m| !m.is_empty())
                     .map(str::to_owned),
