@@ -33,8 +33,10 @@ LOCALSTACK_DIR=${PARTSWEEP_LOCALSTACK:-$HOME/.cache/partsweep/localstack}
 LOCALSTACK_PACKAGES=("localstack-core[runtime]==$LOCALSTACK_VERSION" 'cbor2<6' cryptography==43.0.3 pyopenssl==24.2.1 'service_identity<25')
 
 localstack_ok() {
-    "$1/bin/python" -c 'import localstack.runtime.main, rolo' >/dev/null 2>&1 &&
-        "$1/bin/python" -m pip show localstack-core 2>/dev/null | grep -qx "Version: $LOCALSTACK_VERSION"
+    "$1/bin/python" -c '
+import sys, importlib.metadata
+import localstack.runtime.main, rolo
+sys.exit(importlib.metadata.version("localstack-core") != sys.argv[1])' "$LOCALSTACK_VERSION" >/dev/null 2>&1
 }
 
 # A Python >= 3.12 (LocalStack 4.14 uses its syntax): the system's or one that pyenv installed.
