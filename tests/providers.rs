@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use partsweep::purge::{self, PurgeEnd, delete_all, delete_bucket_explained, empty_and_delete};
+use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
+use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{
     ConnectOptions, ErrorKind, LifecycleRule, ObjectId, RequestChecksums, RuleChange, S3,
 };
@@ -201,7 +202,7 @@ async fn the_precheck_names_the_uploads_and_a_refusal_over_them_says_so() {
         let s3 = server.client().await;
         let contents = s3.count_contents(&bucket).await.expect("count");
         assert_eq!((contents.objects, contents.uploads), (3, 3), "{server:?}");
-        let blockers = purge::blockers(&contents).join("\n");
+        let blockers = blockers(&contents).join("\n");
         assert!(
             blockers.contains("3 incomplete uploads: Tencent COS"),
             "{server:?}: {blockers}"

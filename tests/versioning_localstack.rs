@@ -5,7 +5,8 @@
 mod localstack;
 
 use futures::TryStreamExt;
-use partsweep::purge::{PurgeEnd, delete_all, empty_and_delete};
+use partsweep::ops::delete::delete_all;
+use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{BucketContents, ObjectId, S3, VersionCounts, VersionKind};
 use tokio_util::sync::CancellationToken;
 
