@@ -165,6 +165,61 @@ impl BucketContents {
     }
 }
 
+/// Versions under a prefix, as ListObjectVersions counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VersionCounts {
+    /// Versions a plain GET returns: what the file list shows.
+    pub current: u64,
+    /// Noncurrent versions: hidden from the file list, still stored and billed.
+    pub old: u64,
+    pub delete_markers: u64,
+}
+
+impl VersionCounts {
+    /// After deleting every listed object under `prefix` on a versioned bucket: what is still
+    /// stored there, in words. `None` when nothing is. A delete without a version id only adds
+    /// a delete marker, so the folder vanishes from the file list while its data stays.
+    pub fn left_after_delete(&self, prefix: &str) -> Option<String> {
+        if self.old == 0 && self.delete_markers == 0 && self.current == 0 {
+            return None;
+        }
+        let plural = |n: u64, one: &str, many: &str| {
+            format!(
+                "{} {}",
+                crate::format::count(n),
+                if n == 1 { one } else { many }
+            )
+        };
+        let place = if prefix.is_empty() {
+            "the bucket".to_owned()
+        } else {
+            crate::text::escape(prefix).into_owned()
+        };
+        let mut line = format!(
+            "Versioning is on: {place} still holds {} and {} (stored and billed, not shown in the file list)",
+            plural(self.old, "older version", "older versions"),
+            plural(self.delete_markers, "delete marker", "delete markers"),
+        );
+        if self.current > 0 {
+            line.push_str(&format!(
+                ", plus {} written since the listing",
+                plural(self.current, "object", "objects")
+            ));
+        }
+        line.push_str(". Empty and delete removes them with the bucket.");
+        Some(line)
+    }
+}
+
+/// Whether a key can be named in an XML request body. XML 1.0 has no way to write most
+/// control characters (ESC, for one), escaped or not, so a strict server rejects the whole
+/// DeleteObjects call; such keys are deleted one by one instead, with no body at all.
+pub fn xml_can_carry(key: &str) -> bool {
+    key.chars().all(|c| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    })
+}
+
 /// The server does not implement the call (Garage and some others lack versioning).
 pub fn is_unsupported(err: &S3Error) -> bool {
     matches!(
@@ -295,9 +350,10 @@ impl S3 {
         })
     }
 
-    /// One DeleteObjects call for at most [`MAX_DELETE_BATCH`] objects.
-    /// `Err` means the whole call failed; refusals of single keys are in the outcome, keys
-    /// that are not UTF-8 among them (refused here, never sent).
+    /// Deletes at most [`MAX_DELETE_BATCH`] objects: one DeleteObjects call, plus one
+    /// DeleteObject call per key that XML cannot carry (see [`xml_can_carry`]).
+    /// `Err` means the whole DeleteObjects call failed; refusals of single keys are in the
+    /// outcome, keys that are not UTF-8 among them (refused here, never sent).
     pub async fn delete_objects(
         &self,
         bucket: &str,
@@ -305,15 +361,35 @@ impl S3 {
     ) -> Result<BatchOutcome, S3Error> {
         let (undecodable, objects): (Vec<&ObjectId>, Vec<&ObjectId>) =
             objects.iter().partition(|object| object.key_undecodable);
-        let refused = undecodable
+        let (in_xml, one_by_one): (Vec<&ObjectId>, Vec<&ObjectId>) = objects
             .into_iter()
-            .map(|object| KeyFailure::of(object, &S3Error::undecodable_key()));
-        let mut outcome = self.delete_decodable(bucket, &objects).await?;
-        outcome.failed.extend(refused);
+            .partition(|object| xml_can_carry(&object.key));
+        let mut outcome = self.delete_in_one_call(bucket, &in_xml).await?;
+        for object in one_by_one {
+            let result = self
+                .client
+                .delete_object()
+                .bucket(bucket)
+                .key(&object.key)
+                .set_version_id(object.version_id.clone())
+                .send()
+                .await;
+            match result {
+                Ok(_) => outcome.deleted += 1,
+                Err(err) => outcome
+                    .failed
+                    .push(KeyFailure::of(object, &S3Error::from(err))),
+            }
+        }
+        outcome.failed.extend(
+            undecodable
+                .into_iter()
+                .map(|object| KeyFailure::of(object, &S3Error::undecodable_key())),
+        );
         Ok(outcome)
     }
 
-    async fn delete_decodable(
+    async fn delete_in_one_call(
         &self,
         bucket: &str,
         objects: &[&ObjectId],
@@ -341,36 +417,50 @@ impl S3 {
             .delete_objects()
             .bucket(bucket)
             .delete(delete)
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(batch_outcome(objects.len(), &output))
+    }
+
+    /// Counts every version under `prefix`; `None` when the server cannot list versions.
+    pub async fn count_versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<VersionCounts>, S3Error> {
+        let counted = self
+            .list_versions(bucket, prefix)
+            .try_fold(VersionCounts::default(), |mut counts, page| {
+                for entry in page {
+                    match entry.kind {
+                        VersionKind::Current => counts.current += 1,
+                        VersionKind::Old => counts.old += 1,
+                        VersionKind::DeleteMarker => counts.delete_markers += 1,
+                    }
+                }
+                std::future::ready(Ok(counts))
+            })
+            .await;
+        match counted {
+            Ok(counts) => Ok(Some(counts)),
+            Err(err) if is_unsupported(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// Counts objects, versions, delete markers and incomplete uploads. Falls back to the
     /// plain object listing when the server cannot list versions.
     pub async fn count_contents(&self, bucket: &str) -> Result<BucketContents, S3Error> {
         let mut contents = BucketContents::default();
-        let versions = self
-            .list_versions(bucket, "")
-            .try_fold((0u64, 0u64, 0u64), |(current, old, markers), page| {
-                let mut counts = (current, old, markers);
-                for entry in page {
-                    match entry.kind {
-                        VersionKind::Current => counts.0 += 1,
-                        VersionKind::Old => counts.1 += 1,
-                        VersionKind::DeleteMarker => counts.2 += 1,
-                    }
-                }
-                std::future::ready(Ok(counts))
-            })
-            .await;
-        match versions {
-            Ok((current, old, markers)) => {
-                contents.objects = current;
-                contents.old_versions = Some(old);
-                contents.delete_markers = Some(markers);
+        match self.count_versions(bucket, "").await? {
+            Some(versions) => {
+                contents.objects = versions.current;
+                contents.old_versions = Some(versions.old);
+                contents.delete_markers = Some(versions.delete_markers);
             }
-            Err(err) if is_unsupported(&err) => {
+            None => {
                 contents.objects = self
                     .list_all_objects(bucket, "")
                     .try_fold(0u64, |n, page| {
@@ -378,7 +468,6 @@ impl S3 {
                     })
                     .await?;
             }
-            Err(err) => return Err(err),
         }
         contents.uploads = self
             .list_uploads(bucket, None, None)
@@ -447,6 +536,30 @@ mod tests {
             "1 file, old versions not listed, 0 incomplete uploads"
         );
         assert!(BucketContents::default().is_empty());
+    }
+
+    #[test]
+    fn what_a_versioned_folder_delete_leaves_is_said() {
+        let left = VersionCounts {
+            current: 0,
+            old: 3,
+            delete_markers: 2,
+        };
+        assert_eq!(
+            left.left_after_delete("photos/").as_deref(),
+            Some(
+                "Versioning is on: photos/ still holds 3 older versions and 2 delete markers (stored and billed, not shown in the file list). Empty and delete removes them with the bucket."
+            )
+        );
+        assert_eq!(VersionCounts::default().left_after_delete("photos/"), None);
+    }
+
+    #[test]
+    fn keys_with_control_characters_stay_out_of_xml() {
+        assert!(xml_can_carry("photos/日本/a b\tc\nd.jpg"));
+        assert!(!xml_can_carry("weird/esc-\x1b[31m.bin"));
+        assert!(!xml_can_carry("nul-\0"));
+        assert!(!xml_can_carry("bell-\x07"));
     }
 
     #[test]
