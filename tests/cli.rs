@@ -1,6 +1,7 @@
 //! The `partsweep` binary run headless, as a script would, against a real Garage server.
 
 mod common;
+mod proxy;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
@@ -1187,4 +1188,82 @@ async fn verbose_logs_every_s3_call_with_its_bucket_key_status_and_time() {
 
     let quiet = partsweep(&["uploads", &bucket]);
     assert!(!quiet.stderr.contains("ListMultipartUploads"), "{quiet:?}");
+}
+
+/// What a server says reaches stderr escaped, in one line; JSON carries it exactly. (The SDK
+/// cannot read an error body with a raw ESC, which XML forbids; an 8-bit CSI, a newline and a
+/// direction override are valid XML and do reach partsweep.)
+#[tokio::test]
+async fn a_hostile_server_error_is_escaped_on_stderr_and_exact_in_json() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-hostile-error").await;
+    let hostile_code = "Denied\u{9b}2J\u{202e}exe.txt\nsecond line";
+    let proxy = proxy::Proxy::start(
+        &common::options(),
+        proxy::Rules {
+            storm: Some(proxy::Storm {
+                share: 1.0,
+                status: 403,
+                code: hostile_code.into(),
+                limit: None,
+            }),
+            ..proxy::Rules::default()
+        },
+    );
+    let raw = ['\u{9b}', '\u{202e}'];
+
+    let listing = partsweep_at(&proxy.options(), &["uploads", &bucket]);
+    assert_eq!(listing.code, 1, "{listing:?}");
+    assert!(!listing.stderr.contains(raw), "{listing:?}");
+    assert!(
+        listing
+            .stderr
+            .contains("(Denied\\x9b2J\\u{202e}exe.txt\\nsecond line)"),
+        "{listing:?}"
+    );
+    assert_eq!(listing.stderr.lines().count(), 1, "{listing:?}");
+
+    let abort = partsweep_at(&proxy.options(), &["abort", &bucket, "k", "id", "--json"]);
+    assert_eq!(abort.code, 1, "{abort:?}");
+    assert!(!abort.stderr.contains(raw), "{abort:?}");
+    let error = abort.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains(hostile_code),
+        "JSON keeps the server's words exactly: {abort:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rule_held_by_the_server_is_quoted_escaped_in_warnings() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-hostile-rule").await;
+    let b = bucket.as_str();
+    s3.change_lifecycle(
+        b,
+        &partsweep::s3::RuleChange::AddAbort {
+            id: "hostile".into(),
+            prefix: "tmp/\u{202e}gpj.exe".into(),
+            days: 3,
+            enabled: true,
+        },
+    )
+    .await
+    .expect("a rule with a bidi override in its prefix");
+
+    let add = partsweep(&[
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "5",
+        "--prefix",
+        "tmp/",
+    ]);
+    assert_eq!(add.code, 0, "{add:?}");
+    assert!(add.stderr.contains("overlaps rule"), "{add:?}");
+    assert!(!add.stderr.contains('\u{202e}'), "{add:?}");
+    assert!(add.stderr.contains("tmp/\\u{202e}gpj.exe"), "{add:?}");
 }

@@ -35,7 +35,7 @@ impl OutcomeRow {
         let (outcome, error) = match result {
             Ok(AbortOutcome::Aborted) => ("aborted", None),
             Ok(AbortOutcome::AlreadyGone) => ("already_gone", None),
-            Err(err) => ("failed", Some(err.display_line())),
+            Err(err) => ("failed", Some(err.exact_line())),
         };
         OutcomeRow {
             upload,

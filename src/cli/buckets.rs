@@ -102,7 +102,7 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
                     failed += 1;
                     let context = format!("cannot list uploads in bucket {}", escape(&bucket.name));
                     ctx.messages.s3_error(&context, &err);
-                    row.error = Some(err.display_line());
+                    row.error = Some(err.exact_line());
                     cells.extend(["?", "?", "?", "?"].map(String::from));
                 }
             }

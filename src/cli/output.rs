@@ -113,7 +113,11 @@ impl Messages {
         }
     }
 
+    // Everything printed here may quote a server (an error message, a rule, a bucket name):
+    // it is escaped on the way out, which leaves text already escaped as it was.
+
     pub fn error(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[31mpartsweep:\x1b[0m {text}");
@@ -123,6 +127,7 @@ impl Messages {
     }
 
     pub fn warning(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[33mpartsweep: warning:\x1b[0m {text}");
@@ -136,6 +141,7 @@ impl Messages {
     }
 
     pub fn note(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         eprintln!("{text}");
     }
@@ -143,7 +149,7 @@ impl Messages {
     /// One self-overwriting status line; nothing at all when stderr is not a terminal.
     pub fn progress(&mut self, text: &str) {
         if self.progress {
-            eprint!("\r\x1b[2K{text}");
+            eprint!("\r\x1b[2K{}", text::escape(text));
             self.progress_shown = true;
         }
     }

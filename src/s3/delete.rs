@@ -101,7 +101,7 @@ impl KeyFailure {
         if let Some(code) = &self.code
             && !self.message.contains(code.as_str())
         {
-            line.push_str(&format!(" ({code})"));
+            line.push_str(&format!(" ({})", crate::text::escape(code)));
         }
         line
     }
