@@ -36,8 +36,10 @@ async fn upload_totals(ctx: &Context, bucket: &str) -> Result<UploadTotals, S3Er
     while let Some(page) = pages.try_next().await? {
         for (upload, parts) in with_parts(&ctx.s3, bucket, page, ctx.concurrency).await? {
             totals.uploads += 1;
-            totals.parts += parts.parts;
-            totals.bytes += parts.bytes;
+            if let Some(parts) = parts {
+                totals.parts += parts.parts;
+                totals.bytes += parts.bytes;
+            }
             totals.oldest = match (totals.oldest, upload.initiated) {
                 (Some(oldest), Some(started)) => Some(oldest.min(started)),
                 (oldest, started) => oldest.or(started),

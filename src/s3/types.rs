@@ -44,6 +44,18 @@ impl Entry {
     pub fn shown_key(&self) -> Cow<'_, str> {
         shown_key(&self.key, self.key_undecodable)
     }
+
+    /// [`Self::name`] for a person to read, as [`shown_key`] shows keys.
+    pub fn shown_name(&self, prefix: &str) -> Cow<'_, str> {
+        if !self.key_undecodable {
+            return escape(self.name(prefix));
+        }
+        let shown = self.shown_key().into_owned();
+        match shown.strip_prefix(&*escape(prefix)) {
+            Some(name) => Cow::Owned(name.to_owned()),
+            None => Cow::Owned(shown),
+        }
+    }
 }
 
 /// An incomplete multipart upload. Kept compact: a bucket may hold a million of them.
@@ -128,6 +140,20 @@ pub struct PartsSummary {
 #[cfg(test)]
 mod tests {
     use super::shown_key;
+
+    #[test]
+    fn an_undecodable_name_in_a_folder_is_shown_below_the_folder() {
+        let entry = super::Entry {
+            kind: super::EntryKind::File,
+            key: "my+dir/bad-%FF".into(),
+            size: 0,
+            modified: None,
+            storage_class: None,
+            key_undecodable: true,
+        };
+        assert_eq!(entry.shown_name("my dir/"), "bad-\\xff (undecodable)");
+        assert_eq!(entry.shown_name("other/"), "my dir/bad-\\xff (undecodable)");
+    }
 
     #[test]
     fn an_undecodable_key_shows_its_bytes_and_says_so() {
