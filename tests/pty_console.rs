@@ -341,3 +341,43 @@ async fn verbose_console_logs_s3_calls_to_a_file_only_its_owner_may_read() {
         .expect("console session");
     assert_eq!(mode(&log), 0o600, "an older, readable log is closed too");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panic_gives_the_terminal_back_with_mouse_capture_off_and_reports_it() {
+    let (mut child, _keys, screen) = tokio::task::spawn_blocking(|| {
+        spawn_console_with_env(None, &[], None, &[("PARTSWEEP_PANIC_FOR_TEST", "1")])
+    })
+    .await
+    .expect("spawn");
+    let (status, raw) = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("partsweep did not end after its panic:\n{}", screen.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // Let the reader drain what was written just before the exit.
+        std::thread::sleep(Duration::from_millis(200));
+        let raw = screen.raw.lock().map(|r| r.clone()).unwrap_or_default();
+        (status, String::from_utf8_lossy(&raw).into_owned())
+    })
+    .await
+    .expect("console session");
+    assert!(!status.success());
+    let captured = raw.rfind("\x1b[?1000h").expect("mouse capture was on");
+    let released = raw.rfind("\x1b[?1000l");
+    assert!(
+        released.is_some_and(|at| at > captured),
+        "mouse capture is still on after the panic"
+    );
+    assert!(raw.contains("\x1b[?1049l"), "the alternate screen is left");
+    assert!(
+        raw.contains("PARTSWEEP_PANIC_FOR_TEST is set"),
+        "color-eyre's report follows"
+    );
+}
