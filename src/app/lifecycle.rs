@@ -6,13 +6,13 @@ use std::cmp::Ordering;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::table::{Filter, Row};
-use super::{App, Dialog, Level, Pending};
+use super::{App, BucketView, Dialog, Level, Pending};
 use crate::action::{Command, LifecycleCommand, RequestId};
 use crate::format;
 use crate::ops::lifecycle::{
     Coverage, RuleCheck, SCHEDULE_NOTE, check_abort_rule, default_rule_id,
 };
-use crate::s3::{LifecycleRule, RuleChange, RuleScope, S3Error, Timestamp};
+use crate::s3::{LifecycleRule, RuleChange, RuleRef, RuleScope, S3Error, Timestamp, Written};
 use crate::text::escape;
 
 pub const DEFAULT_DAYS: i32 = 7;
@@ -51,11 +51,11 @@ const FIELDS: [FormField; 5] = [
 ];
 
 /// The add/edit rule form. Checked on every keystroke, so its messages are always current.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LifecycleForm {
     pub bucket: String,
-    /// The id of the rule being edited; `None` when adding.
-    pub editing: Option<String>,
+    /// The rule being edited, as read; `None` when adding.
+    pub editing: Option<RuleRef>,
     pub whole_bucket: bool,
     pub prefix: String,
     /// Set when the rule filters by tags or size: its scope is shown, not edited.
@@ -85,7 +85,8 @@ impl LifecycleForm {
         form
     }
 
-    pub fn edit(bucket: &str, rule: &LifecycleRule, existing: &[LifecycleRule]) -> Self {
+    pub fn edit(bucket: &str, target: RuleRef, existing: &[LifecycleRule]) -> Self {
+        let rule = &target.rule;
         let (whole_bucket, prefix, fixed_scope) = match &rule.scope {
             RuleScope::WholeBucket => (true, String::new(), None),
             RuleScope::Prefix(prefix) => (false, prefix.clone(), None),
@@ -93,13 +94,13 @@ impl LifecycleForm {
         };
         let mut form = LifecycleForm {
             bucket: bucket.to_owned(),
-            editing: Some(rule.id.clone()),
             whole_bucket,
             prefix,
             fixed_scope,
             days: rule.abort_days.map(|d| d.to_string()).unwrap_or_default(),
             id: rule.id.clone(),
             enabled: rule.enabled,
+            editing: Some(target),
             focus: FormField::Days,
             check: RuleCheck::default(),
         };
@@ -128,7 +129,7 @@ impl LifecycleForm {
     fn recheck(&mut self, existing: &[LifecycleRule]) {
         self.check = check_abort_rule(
             existing,
-            self.editing.as_deref(),
+            self.editing.as_ref().map(|target| target.index),
             &self.id,
             self.scope_prefix(),
             &self.days,
@@ -169,8 +170,8 @@ impl LifecycleForm {
                 days: self.check.days?,
                 enabled: self.enabled,
             },
-            Some(id) => RuleChange::Edit {
-                id: id.clone(),
+            Some(target) => RuleChange::Edit {
+                target: target.clone(),
                 days: self.check.days,
                 prefix,
                 enabled: self.enabled,
@@ -269,38 +270,57 @@ impl App {
         request: RequestId,
         bucket: String,
         change: RuleChange,
-        result: Result<Vec<LifecycleRule>, S3Error>,
+        result: Result<Written, S3Error>,
     ) -> Vec<Command> {
-        let id = escape(change.rule_id()).into_owned();
-        match &result {
-            Ok(_) => {
-                let done = match change {
-                    RuleChange::AddAbort { .. } => "added",
-                    RuleChange::Edit { .. } => "updated",
-                    RuleChange::Delete { .. } => "deleted",
-                };
+        let what = change.describe();
+        let done = match change {
+            RuleChange::AddAbort { .. } => "added",
+            RuleChange::Edit { .. } => "updated",
+            RuleChange::SplitAbort { .. } => "written",
+            RuleChange::Delete { .. } => "deleted",
+        };
+        let rules = match result {
+            Ok(Written {
+                read_back: Ok(rules),
+            }) => {
                 self.toast(
                     Level::Info,
-                    format!("rule {id} {done}; the list shows what the server now holds"),
+                    format!("{what} {done}; the list shows what the server now holds"),
                 );
+                Some(rules)
             }
-            Err(err) => self.toast(
-                Level::Error,
-                format!("changing rule {id} failed: {}", err.display_line()),
-            ),
-        }
+            Ok(Written {
+                read_back: Err(err),
+            }) => {
+                self.toast(
+                    Level::Warn,
+                    format!(
+                        "{what} {done}: written; could not read back: {}",
+                        err.display_line()
+                    ),
+                );
+                None
+            }
+            Err(err) => {
+                self.toast(
+                    Level::Error,
+                    format!("changing {what} failed: {}", err.display_line()),
+                );
+                None
+            }
+        };
         let open_here = self
             .bucket
             .as_ref()
             .is_some_and(|v| v.name == bucket && v.lifecycle.request == request);
-        match result {
-            Ok(rules) => {
+        match rules {
+            Some(rules) => {
                 self.on_lifecycle_loaded(request, bucket, Ok(rules));
                 vec![]
             }
-            // Show what the server holds now: the write may or may not have happened.
-            Err(_) if open_here => self.load_lifecycle(),
-            Err(_) => vec![],
+            // Show what the server holds now, which may or may not include the change.
+            None if open_here => self.load_lifecycle(),
+            None => vec![],
         }
     }
 
@@ -339,13 +359,13 @@ impl App {
             return;
         }
         let Some(view) = &self.bucket else { return };
-        let Some(rule) = view.lifecycle.table.selected() else {
+        let Some(target) = selected_rule(view) else {
             self.toast(Level::Info, "no rule selected");
             return;
         };
         self.lifecycle_form = Some(LifecycleForm::edit(
             &view.name,
-            rule,
+            target,
             self.lifecycle_rules(),
         ));
     }
@@ -355,10 +375,11 @@ impl App {
             return;
         }
         let Some(view) = &self.bucket else { return };
-        let Some(rule) = view.lifecycle.table.selected() else {
+        let Some(target) = selected_rule(view) else {
             self.toast(Level::Info, "no rule selected");
             return;
         };
+        let rule = &target.rule;
         let others = view.lifecycle.table.items.len() - 1;
         let mut body = vec![
             format!(
@@ -384,9 +405,7 @@ impl App {
             confirm: "delete".into(),
             action: Pending::Lifecycle {
                 bucket: view.name.clone(),
-                change: RuleChange::Delete {
-                    id: rule.id.clone(),
-                },
+                change: RuleChange::Delete { target },
             },
         });
     }
@@ -462,14 +481,14 @@ impl App {
                 ),
             ],
             RuleChange::Edit {
-                id,
+                target,
                 days,
                 prefix,
                 enabled,
             } => {
                 let mut lines = vec![format!(
-                    "Change rule {} in bucket {}:",
-                    escape(id),
+                    "Change {} in bucket {}:",
+                    target.label(),
                     escape(&form.bucket)
                 )];
                 if let Some(days) = days {
@@ -487,7 +506,7 @@ impl App {
                 lines.push("Its other actions and every other rule stay as they are.".into());
                 lines
             }
-            RuleChange::Delete { .. } => vec![],
+            RuleChange::SplitAbort { .. } | RuleChange::Delete { .. } => vec![],
         };
         body.extend(form.check.warnings.iter().map(|w| format!("Warning: {w}")));
         body.push(SCHEDULE_NOTE.into());
@@ -525,6 +544,13 @@ impl App {
             change,
         })]
     }
+}
+
+/// The selected rule with its place in the configuration: the table keeps its items in the
+/// order the server sent them and only sorts a view of them.
+fn selected_rule(view: &BucketView) -> Option<RuleRef> {
+    let table = &view.lifecycle.table;
+    RuleRef::at(&table.items, table.selected_index()?)
 }
 
 fn form_text(form: &mut LifecycleForm) -> Option<&mut String> {
@@ -682,7 +708,9 @@ mod tests {
             request: *request,
             bucket: "alpha".into(),
             change: expected,
-            result: Ok(vec![written.clone()]),
+            result: Ok(Written {
+                read_back: Ok(vec![written.clone()]),
+            }),
         });
         let view = app.bucket.as_ref().expect("open bucket");
         assert_eq!(view.lifecycle.table.items, [written]);
@@ -714,7 +742,7 @@ mod tests {
         let commands = app.update(key(KeyCode::Char('y')));
         assert!(matches!(
             commands.as_slice(),
-            [Command::Lifecycle(LifecycleCommand::Change { change: RuleChange::Delete { id }, .. })] if id == "weekly"
+            [Command::Lifecycle(LifecycleCommand::Change { change: RuleChange::Delete { target }, .. })] if target.index == 0 && target.rule.id == "weekly"
         ));
     }
 

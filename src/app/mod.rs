@@ -84,7 +84,7 @@ pub struct Toast {
 }
 
 /// What a confirmed dialog does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Abort {
         bucket: String,

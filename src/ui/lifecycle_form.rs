@@ -86,7 +86,11 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm) {
             .dark_gray(),
     );
     let title = match &form.editing {
-        Some(id) => format!(" Edit rule {} in {} ", escape(id), escape(&form.bucket)),
+        Some(target) => format!(
+            " Edit rule {} in {} ",
+            escape(&target.rule.id),
+            escape(&form.bucket)
+        ),
         None => format!(
             " Add rule: abort incomplete uploads in {} ",
             escape(&form.bucket)
