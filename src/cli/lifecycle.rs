@@ -278,14 +278,17 @@ fn rule_with_id(
     let carrying: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].id == id).collect();
     let named: Vec<usize> = match carrying.as_slice() {
         [index] => return RuleRef::at(rules, *index).ok_or(Exit::Usage),
-        [] => {
-            let there = if rules.is_empty() {
-                "it has no rules"
-            } else {
-                "its rules"
-            };
+        [] if rules.is_empty() => {
             ctx.messages.error(&format!(
-                "bucket {} has no rule with id {:?}; {there}:",
+                "bucket {} has no lifecycle rules, so none with id {:?}",
+                escape(bucket),
+                escape(id)
+            ));
+            return Err(Exit::Usage);
+        }
+        [] => {
+            ctx.messages.error(&format!(
+                "bucket {} has no rule with id {:?}; its rules:",
                 escape(bucket),
                 escape(id)
             ));

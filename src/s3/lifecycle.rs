@@ -244,7 +244,7 @@ impl RuleRef {
 /// `rule 2 "expire-logs"` or `rule 2 (no id)` for the rule at `index` (from 0), escaped.
 pub fn rule_label(index: usize, rule: &LifecycleRule) -> String {
     if rule.sdk().id().is_some_and(|id| !id.is_empty()) {
-        format!("rule {} {:?}", index + 1, escape(&rule.id))
+        format!("rule {} \"{}\"", index + 1, escape(&rule.id))
     } else {
         format!("rule {} (no id)", index + 1)
     }
@@ -288,7 +288,7 @@ pub enum RuleChange {
 impl RuleChange {
     /// The rules the change touches, for messages: `rule "weekly"`, `rule 2 (no id)`.
     pub fn describe(&self) -> String {
-        let new_rule = |id: &str| format!("rule {:?}", escape(id));
+        let new_rule = |id: &str| format!("rule \"{}\"", escape(id));
         match self {
             RuleChange::AddAbort { id, .. } => new_rule(id),
             RuleChange::Edit { target, .. } | RuleChange::Delete { target } => target.label(),

@@ -138,7 +138,8 @@ impl App {
                 );
                 Some(rules)
             }
-            // The server took the change: only showing it failed.
+            // The server took the change; only showing it failed. The pane shows that error
+            // (changes wait for `r`) rather than reading again at once, which would hide this.
             Ok(Written {
                 read_back: Err(err),
             }) => {
@@ -149,14 +150,22 @@ impl App {
                         err.display_line()
                     ),
                 );
-                None
+                self.coverage.insert(bucket.clone(), Coverage::Unknown);
+                if let Some(view) = self
+                    .bucket
+                    .as_mut()
+                    .filter(|v| v.name == bucket && v.lifecycle.request == request)
+                {
+                    view.lifecycle.loading = false;
+                    view.lifecycle.error = Some(err);
+                }
+                return vec![];
             }
             Err(err) if err.kind == ErrorKind::Stale => {
                 self.toast(
                     Level::Error,
                     format!(
-                        "{}; the rules are read again: check them, then retry",
-                        err.message
+                        "{what} changed on the server since it was read: nothing written; the rules were read again"
                     ),
                 );
                 None
