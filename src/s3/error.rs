@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Protocol,
     /// A key that is not UTF-8: no request of ours can name it, so nothing is done to it.
     UndecodableKey,
+    /// What a write was based on changed on the server since it was read; nothing was written.
+    Stale,
     Other,
 }
 
@@ -76,6 +78,7 @@ impl S3Error {
             ErrorKind::Timeout => "the server did not answer in time",
             ErrorKind::AccessDenied => "these credentials may not do this here",
             ErrorKind::Throttled => "the server asked us to slow down",
+            ErrorKind::Stale => "read it again and retry",
             _ => return None,
         })
     }
