@@ -102,6 +102,11 @@ impl App {
         let Some(entry) = view.files.table.selected() else {
             return;
         };
+        if entry.key_undecodable {
+            let shown = entry.shown_key().into_owned();
+            self.refuse_undecodable(&shown);
+            return;
+        }
         if entry.kind == EntryKind::Folder {
             let delete = self.keymap.first(Scope::Files, Intent::Delete);
             self.toast(
@@ -161,6 +166,11 @@ impl App {
             self.toast(Level::Info, "nothing selected");
             return vec![];
         };
+        if entry.key_undecodable {
+            let shown = entry.shown_key().into_owned();
+            self.refuse_undecodable(&shown);
+            return vec![];
+        }
         if entry.kind == EntryKind::File {
             let question = Modal::Confirm {
                 title: "Delete file".into(),

@@ -298,6 +298,14 @@ impl App {
         self.read_only
     }
 
+    /// A key that is not UTF-8 cannot be named in a request: say so instead of acting.
+    fn refuse_undecodable(&mut self, shown_key: &str) {
+        self.toast(
+            Level::Warn,
+            format!("{shown_key}: {}", S3Error::undecodable_key().message),
+        );
+    }
+
     fn refuse_if_busy(&mut self) -> bool {
         if self.job.is_some() {
             let cancel = self.key_name(Scope::Job, Intent::Cancel);

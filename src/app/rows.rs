@@ -154,6 +154,7 @@ mod tests {
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
+            key_undecodable: false,
         })
     }
 

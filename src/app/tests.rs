@@ -33,6 +33,7 @@ fn upload(key: &str) -> Upload {
         upload_id: format!("id-{key}").into(),
         initiated: Some(NOW - 86_400),
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -106,10 +107,7 @@ fn question(text: &str) -> Modal {
         confirm: "abort".into(),
         action: Pending::Abort {
             bucket: "media".into(),
-            uploads: vec![UploadRef {
-                key: "a".into(),
-                upload_id: "id-a".into(),
-            }],
+            uploads: vec![UploadRef::new("a", "id-a")],
             clear_all: false,
         },
     }

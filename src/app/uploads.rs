@@ -1,8 +1,7 @@
 //! The incomplete uploads pane: its listing, marks, the abort and clear-all questions, and
 //! the abort job's results.
 
-use std::collections::HashMap;
-
+use super::job::FingerprintIndex;
 use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
@@ -111,11 +110,16 @@ impl App {
             return;
         };
         let upload = &row.upload;
+        if upload.key_undecodable {
+            let shown = upload.shown_key().into_owned();
+            self.refuse_undecodable(&shown);
+            return;
+        }
         let question = Modal::Confirm {
             title: "Abort incomplete upload".into(),
             body: vec![
                 format!("Bucket:    {}", escape(&bucket)),
-                format!("Key:       {}", escape(&upload.key)),
+                format!("Key:       {}", upload.shown_key()),
                 format!("Upload id: {}", escape(&upload.upload_id)),
                 format!(
                     "Started:   {} ({})",
@@ -146,13 +150,31 @@ impl App {
             );
             return;
         }
+        if view.uploads.error.is_some() {
+            let refresh = self.key_name(Scope::Everywhere, Intent::Refresh);
+            self.toast(
+                Level::Warn,
+                format!(
+                    "clear all needs the complete list, and reading it failed: {refresh} reads it again"
+                ),
+            );
+            return;
+        }
         let table = &view.uploads.table;
-        let uploads: Vec<UploadRef> = table
-            .visible()
+        let (undecodable, decodable): (Vec<&UploadRow>, Vec<&UploadRow>) =
+            table.visible().partition(|row| row.upload.key_undecodable);
+        let uploads: Vec<UploadRef> = decodable
+            .into_iter()
             .map(|row| UploadRef::from(&row.upload))
             .collect();
         if uploads.is_empty() {
-            self.toast(Level::Info, "nothing to clear: no incomplete uploads shown");
+            match undecodable.first() {
+                Some(row) => {
+                    let shown = row.upload.shown_key().into_owned();
+                    self.refuse_undecodable(&shown);
+                }
+                None => self.toast(Level::Info, "nothing to clear: no incomplete uploads shown"),
+            }
             return;
         }
         let bucket = view.name.clone();
@@ -168,6 +190,17 @@ impl App {
                 escape(&table.filter.text),
                 n,
                 format::count(table.items.len() as u64)
+            ));
+        }
+        if !undecodable.is_empty() {
+            let n = undecodable.len();
+            body.push(format!(
+                "{} upload{} whose key{} not UTF-8 {} left alone: partsweep cannot name {}.",
+                format::count(n as u64),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { " is" } else { "s are" },
+                if n == 1 { "is" } else { "are" },
+                if n == 1 { "it" } else { "them" },
             ));
         }
         body.push(
@@ -190,6 +223,16 @@ impl App {
     }
 
     pub(super) fn toggle_mark(&mut self) {
+        let undecodable = self
+            .bucket
+            .as_ref()
+            .and_then(|view| view.uploads.table.selected())
+            .filter(|row| row.upload.key_undecodable)
+            .map(|row| row.upload.shown_key().into_owned());
+        if let Some(shown) = undecodable {
+            self.refuse_undecodable(&shown);
+            return;
+        }
         if let Some(view) = &mut self.bucket {
             if let Some(row) = view.uploads.table.selected_mut() {
                 row.marked = !row.marked;
@@ -206,7 +249,12 @@ impl App {
     pub(super) fn toggle_mark_all(&mut self) {
         let Some(view) = &mut self.bucket else { return };
         let table = &mut view.uploads.table;
-        let indices: Vec<u32> = table.visible_indices().to_vec();
+        let indices: Vec<u32> = table
+            .visible_indices()
+            .iter()
+            .copied()
+            .filter(|&i| !table.items[i as usize].upload.key_undecodable)
+            .collect();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
             let row = &mut table.items[i as usize];
@@ -228,30 +276,34 @@ impl App {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     ) -> Vec<Command> {
-        let mut rows = HashMap::new();
+        let mut rows = Vec::new();
         let mut rows_request = 0;
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             rows_request = view.uploads.request;
-            let wanted: HashMap<u64, &UploadRef> = uploads
-                .iter()
-                .map(|u| (row_fingerprint(&u.key, &u.upload_id), u))
-                .collect();
-            rows.reserve(wanted.len());
+            let wanted = FingerprintIndex::new(
+                uploads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (row_fingerprint(&u.key, &u.upload_id), i as u32))
+                    .collect(),
+            );
+            rows.reserve(uploads.len());
             for (i, row) in view.uploads.table.items.iter_mut().enumerate() {
                 let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
-                if wanted
-                    .get(&fingerprint)
-                    .is_some_and(|wanted| is_row_of(row, wanted))
-                {
+                let is_wanted = wanted
+                    .find(fingerprint, |at| is_row_of(row, &uploads[at as usize]))
+                    .is_some();
+                if is_wanted {
                     row.state = RowState::Aborting;
                     if row.marked {
                         view.marked = view.marked.saturating_sub(1);
                     }
                     row.marked = false;
-                    rows.insert(fingerprint, i as u32);
+                    rows.push((fingerprint, i as u32));
                 }
             }
         }
+        let rows = FingerprintIndex::new(rows);
         let aborts = AbortJob {
             total: uploads.len(),
             aborted: 0,
@@ -275,18 +327,19 @@ impl App {
         let JobKind::Abort(aborts) = &job.kind else {
             return None;
         };
-        let row = *aborts
-            .rows
-            .get(&row_fingerprint(&upload.key, &upload.upload_id))?;
         let view = self
             .bucket
             .as_mut()
             .filter(|v| v.name == job.bucket && v.uploads.request == aborts.rows_request)?;
-        view.uploads
-            .table
-            .items
-            .get_mut(row as usize)
-            .filter(|row| is_row_of(row, upload))
+        let items = &mut view.uploads.table.items;
+        let row = aborts
+            .rows
+            .find(row_fingerprint(&upload.key, &upload.upload_id), |at| {
+                items
+                    .get(at as usize)
+                    .is_some_and(|row| is_row_of(row, upload))
+            })?;
+        items.get_mut(row as usize)
     }
 
     pub(super) fn on_aborted(
@@ -375,7 +428,7 @@ impl App {
                 Level::Error,
                 format!(
                     "abort of {} failed: {}",
-                    escape(&upload.key),
+                    upload.shown_key(),
                     err.display_line()
                 ),
             ),
@@ -396,7 +449,7 @@ impl App {
     }
 }
 
-/// An upload row's key and id in 8 bytes; [`is_row_of`] confirms a match.
+/// An upload's key and id in 8 bytes, for a [`FingerprintIndex`]; [`is_row_of`] confirms a match.
 fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
@@ -428,7 +481,7 @@ fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -
         lines.push(String::new());
         lines.push("Failures (they stay in the list, marked):".into());
         for (upload, err) in aborts.failed.iter().take(8) {
-            lines.push(format!("  {}: {}", escape(&upload.key), err.display_line()));
+            lines.push(format!("  {}: {}", upload.shown_key(), err.display_line()));
         }
         if aborts.failed.len() > 8 {
             lines.push(format!("  … and {} more", aborts.failed.len() - 8));

@@ -36,8 +36,10 @@ async fn upload_totals(ctx: &Context, bucket: &str) -> Result<UploadTotals, S3Er
     while let Some(page) = pages.try_next().await? {
         for (upload, parts) in with_parts(&ctx.s3, bucket, page, ctx.concurrency).await? {
             totals.uploads += 1;
-            totals.parts += parts.parts;
-            totals.bytes += parts.bytes;
+            if let Some(parts) = parts {
+                totals.parts += parts.parts;
+                totals.bytes += parts.bytes;
+            }
             totals.oldest = match (totals.oldest, upload.initiated) {
                 (Some(oldest), Some(started)) => Some(oldest.min(started)),
                 (oldest, started) => oldest.or(started),
@@ -102,7 +104,7 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
                     failed += 1;
                     let context = format!("cannot list uploads in bucket {}", escape(&bucket.name));
                     ctx.messages.s3_error(&context, &err);
-                    row.error = Some(err.display_line());
+                    row.error = Some(err.exact_line());
                     cells.extend(["?", "?", "?", "?"].map(String::from));
                 }
             }

@@ -300,7 +300,7 @@ fn print_failures(ctx: &mut Context, failed: &[OutcomeRow]) {
         table.push(vec![
             row.error.clone().unwrap_or_default(),
             row.upload.upload_id.clone(),
-            row.upload.key.clone(),
+            row.upload.shown_key(),
         ]);
     }
     table.print(&mut ctx.out);

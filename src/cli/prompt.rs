@@ -47,7 +47,7 @@ impl Consent {
 pub const NEEDS_YES: &str = "without --yes (stdin is not a terminal to ask on)";
 
 fn read_answer(prompt: &str) -> Option<String> {
-    eprint!("{prompt}");
+    eprint!("{}", crate::text::escape(prompt));
     let _ = io::stderr().flush();
     let mut answer = String::new();
     io::stdin().lock().read_line(&mut answer).ok()?;

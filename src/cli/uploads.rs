@@ -41,20 +41,19 @@ pub fn old_enough(upload: &Upload, older_than: Option<i64>, now: Timestamp) -> b
 }
 
 /// Each upload with its parts, in listing order. Uploads that were completed or aborted
-/// meanwhile are dropped: they no longer exist.
+/// meanwhile are dropped: they no longer exist. The parts of an upload whose key is not
+/// UTF-8 are unknown (`None`): ListParts would have to name it.
 pub async fn with_parts(
     s3: &S3,
     bucket: &str,
     uploads: Vec<Upload>,
     concurrency: usize,
-) -> Result<Vec<(Upload, PartsSummary)>, S3Error> {
+) -> Result<Vec<(Upload, Option<PartsSummary>)>, S3Error> {
     let backoff = Backoff::default();
     let backoff = &backoff;
     let summaries: Vec<(Upload, Result<PartsSummary, S3Error>)> = stream::iter(uploads)
         .map(|upload| async move {
-            let summary = backoff
-                .run(|| s3.parts_summary(bucket, &upload.key, &upload.upload_id))
-                .await;
+            let summary = backoff.run(|| s3.parts_summary(bucket, &upload)).await;
             (upload, summary)
         })
         .buffered(concurrency.max(1))
@@ -63,7 +62,8 @@ pub async fn with_parts(
     let mut with_parts = Vec::with_capacity(summaries.len());
     for (upload, summary) in summaries {
         match summary {
-            Ok(summary) => with_parts.push((upload, summary)),
+            Ok(summary) => with_parts.push((upload, Some(summary))),
+            Err(err) if err.kind == ErrorKind::UndecodableKey => with_parts.push((upload, None)),
             Err(err) if err.kind == ErrorKind::NoSuchUpload => {}
             Err(err) => return Err(err),
         }
@@ -146,9 +146,9 @@ async fn print_uploads(
         if parts {
             for (upload, summary) in with_parts(&ctx.s3, bucket, page, ctx.concurrency).await? {
                 let mut row = UploadRow::new(bucket, &upload);
-                row.parts = Some(summary.parts);
-                row.bytes = Some(summary.bytes);
-                let parts = Some((summary.parts, summary.bytes));
+                row.parts = summary.map(|s| s.parts);
+                row.bytes = summary.map(|s| s.bytes);
+                let parts = Some(summary.map(|s| (s.parts, s.bytes)));
                 rows.push(&mut ctx.out, &row, || {
                     upload_cells(bucket, &upload, parts, now)
                 });
@@ -181,6 +181,7 @@ mod tests {
             upload_id: "u".into(),
             initiated,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

@@ -38,9 +38,7 @@ pub async fn abort_all(
             let upload = &uploads[i];
             let backoff = &backoff;
             async move {
-                let result = backoff
-                    .run(|| s3.abort_upload(bucket, &upload.key, &upload.upload_id))
-                    .await;
+                let result = backoff.run(|| s3.abort_upload(bucket, upload)).await;
                 (i, result)
             }
         })

@@ -65,12 +65,9 @@ pub async fn delete_all(
                 report.deleted += outcome.deleted;
                 report.failed.extend(outcome.failed);
             }
-            Err(err) => report.failed.extend(batch.iter().map(|object| KeyFailure {
-                key: object.key.clone(),
-                version_id: object.version_id.clone(),
-                code: err.code.clone(),
-                message: err.display_line(),
-            })),
+            Err(err) => report
+                .failed
+                .extend(batch.iter().map(|object| KeyFailure::of(object, &err))),
         }
         if stop_on_failure && !report.failed.is_empty() {
             stop.cancel();

@@ -371,10 +371,7 @@ async fn delete_phase(
         .await
     } else {
         let pages = s3.list_all_objects(bucket, "");
-        list_everything(pages, phase, token, progress, |entry| {
-            ObjectId::key(entry.key)
-        })
-        .await
+        list_everything(pages, phase, token, progress, ObjectId::from).await
     };
     let objects = match listed {
         // A server without versioning says so on the first page: skip the phase, and say so.

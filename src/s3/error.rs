@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Unreachable,
     /// The server broke the protocol (a paging marker that repeats, a truncated page with no marker).
     Protocol,
+    /// A key that is not UTF-8: no request of ours can name it, so nothing is done to it.
+    UndecodableKey,
     /// What a write was based on changed on the server since it was read; nothing was written.
     Stale,
     Other,
@@ -44,6 +46,15 @@ impl S3Error {
             message: message.into(),
             status: None,
         }
+    }
+
+    /// The refusal to act on a key that is not UTF-8. Callers name the key beside it.
+    pub fn undecodable_key() -> Self {
+        S3Error::new(
+            ErrorKind::UndecodableKey,
+            "this key is not UTF-8, and partsweep can only name keys as text; \
+             it refuses rather than act on a different key",
+        )
     }
 
     /// Worth retrying after a pause: throttling and passing faults.
@@ -72,8 +83,15 @@ impl S3Error {
         })
     }
 
-    /// One line for a status bar or stderr: the message, the code, and a hint.
+    /// One line for a status bar or stderr: the message, the code, and a hint. The server
+    /// wrote the message and the code, so they are escaped like keys: no escape sequence or
+    /// direction override of theirs reaches a terminal.
     pub fn display_line(&self) -> String {
+        crate::text::escape(&self.exact_line()).into_owned()
+    }
+
+    /// [`Self::display_line`] exactly as the server wrote it, for JSON.
+    pub fn exact_line(&self) -> String {
         let mut line = self.message.clone();
         if let Some(code) = &self.code
             && !line.contains(code.as_str())
@@ -299,5 +317,25 @@ mod tests {
         let line = err.display_line();
         assert!(line.contains("(AccessDenied)"), "{line}");
         assert!(line.contains("may not"), "{line}");
+    }
+
+    #[test]
+    fn what_the_server_wrote_reaches_a_terminal_escaped_and_json_exact() {
+        let err = S3Error {
+            kind: ErrorKind::Other,
+            code: Some("Evil\u{202e}Code".into()),
+            message: "denied \x1b[2J\x1b]0;pwned\x07 for gpj.\u{202e}exe".into(),
+            status: Some(400),
+        };
+        let line = err.display_line();
+        assert_eq!(
+            line,
+            "denied \\x1b[2J\\x1b]0;pwned\\x07 for gpj.\\u{202e}exe (Evil\\u{202e}Code)"
+        );
+        assert!(!line.contains(['\x1b', '\x07', '\u{202e}']));
+        assert_eq!(
+            err.exact_line(),
+            "denied \x1b[2J\x1b]0;pwned\x07 for gpj.\u{202e}exe (Evil\u{202e}Code)"
+        );
     }
 }

@@ -210,7 +210,7 @@ fn listing_message<T>(
                 .bold(),
         ];
         if let Some(code) = &err.code {
-            lines.push(Line::from(format!("server code: {code}")).red());
+            lines.push(Line::from(format!("server code: {}", crate::text::escape(code))).red());
         }
         if let Some(hint) = err.hint() {
             lines.push(Line::from(hint).yellow());
