@@ -88,8 +88,9 @@ async fn with_parts(
     let summaries: Vec<(Upload, Result<PartsSummary, S3Error>)> = stream::iter(uploads)
         .map(|upload| async move {
             let summary = backoff
-                .run(|| s3.parts_summary(bucket, &upload.key, &upload.upload_id))
-                .await;
+                .run(|| s3.list_parts(bucket, &upload.key, &upload.upload_id, None, None))
+                .await
+                .map(|parts| parts.summary);
             (upload, summary)
         })
         .buffered(concurrency.max(1))

@@ -4,12 +4,15 @@ mod delete;
 mod error;
 mod lifecycle;
 mod list;
+mod parts;
+mod region;
 mod types;
 
 pub use delete::*;
 pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
 pub use list::MAX_PAGE;
+pub use parts::MAX_PARTS_PAGE;
 pub use types::*;
 
 use std::time::Duration;
@@ -143,37 +146,6 @@ impl S3 {
                 }
             }
         }
-    }
-
-    /// Parts uploaded so far, following every page of ListParts.
-    pub async fn parts_summary(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-    ) -> Result<PartsSummary, S3Error> {
-        let mut summary = PartsSummary::default();
-        let mut marker: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_parts()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_part_number_marker(marker.take())
-                .send()
-                .await?;
-            for part in page.parts() {
-                summary.parts += 1;
-                summary.bytes += part.size().unwrap_or(0).max(0) as u64;
-            }
-            match (page.is_truncated(), page.next_part_number_marker()) {
-                (Some(true), Some(next)) if !next.is_empty() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(summary)
     }
 
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
