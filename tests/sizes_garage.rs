@@ -281,3 +281,66 @@ async fn an_upload_that_just_received_a_part_is_active_and_an_idle_one_is_not() 
     assert!(!is_active(activity("idle.bin"), 1, now));
     assert!(!is_active(Some(running), 3_600, now + 3_600));
 }
+
+#[tokio::test]
+async fn the_runner_sizes_every_upload_asked_for_and_reads_one_uploads_parts() {
+    use partsweep::action::{Action, Command, SizeCommand, SizeEvent};
+    use partsweep::tasks::Tasks;
+
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "runner").await;
+    for i in 0..20 {
+        upload_with_parts(&s3, &bucket, &format!("u{i:02}.bin"), &[100 + i]).await;
+    }
+    let uploads = common::all_uploads(&s3, &bucket).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Tasks::new(s3.clone(), tx);
+    let (shown, rest) = uploads.split_at(5);
+    tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
+        request: 7,
+        bucket: bucket.clone(),
+        uploads: rest.to_vec(),
+        first: false,
+    }));
+    tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
+        request: 7,
+        bucket: bucket.clone(),
+        uploads: shown.to_vec(),
+        first: true,
+    }));
+    let mut bytes = 0;
+    for _ in 0..uploads.len() {
+        let action = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("sizes arrive")
+            .expect("runner alive");
+        let Action::Sizes(SizeEvent::Measured {
+            request, result, ..
+        }) = action
+        else {
+            panic!("unexpected {action:?}");
+        };
+        assert_eq!(request, 7);
+        bytes += result
+            .expect("measured")
+            .and_then(|size| size.bytes())
+            .expect("known");
+    }
+    assert_eq!(bytes, (0..20).map(|i| 100 + i).sum::<u64>());
+
+    tasks.run(Command::Sizes(SizeCommand::ReadParts {
+        request: 8,
+        bucket: bucket.clone(),
+        upload: uploads[0].clone(),
+    }));
+    let action = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+        .await
+        .expect("parts arrive")
+        .expect("runner alive");
+    let Action::Sizes(SizeEvent::PartsRead { result, .. }) = action else {
+        panic!("unexpected {action:?}");
+    };
+    let parts = result.expect("parts");
+    assert_eq!(parts.parts.len(), 1);
+    assert_eq!(parts.parts[0].number, 1);
+}

@@ -306,6 +306,7 @@ impl App {
                 result,
             } => self.on_lifecycle_changed(request, bucket, change, result),
             Action::Delete(event) => self.on_delete_event(event),
+            Action::Sizes(_) => vec![],
         }
     }
 

@@ -2,8 +2,8 @@
 //! buckets. One unreadable upload never hides a bucket's totals: its size is unknown, with
 //! the reason, and it is counted.
 
-use std::cell::RefCell;
 use std::pin::pin;
+use std::sync::{Mutex, PoisonError};
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use tokio_util::sync::CancellationToken;
@@ -225,21 +225,22 @@ pub async fn scan_buckets(
         concurrency: (sizing.concurrency / BUCKETS_AT_ONCE).max(1),
         ..sizing
     };
-    // The scans run inside this one future, never across an await of `report`'s borrow.
-    let report = RefCell::new(&mut report);
+    // Held only for one call of `report`, never across an await.
+    let report = Mutex::new(&mut report);
+    let send = |event| (report.lock().unwrap_or_else(PoisonError::into_inner))(event);
     stream::iter(buckets)
         .take_while(|_| std::future::ready(!token.is_cancelled()))
         .map(|bucket| {
-            let report = &report;
+            let send = &send;
             async move {
                 let result = size_bucket_in_its_region(s3, &bucket, per_bucket, token, |uploads| {
-                    (report.borrow_mut())(ScanEvent::Sized {
+                    send(ScanEvent::Sized {
                         bucket: bucket.name.clone(),
                         uploads,
                     })
                 })
                 .await;
-                (report.borrow_mut())(ScanEvent::BucketDone {
+                send(ScanEvent::BucketDone {
                     bucket: bucket.name,
                     result,
                 });
