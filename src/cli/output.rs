@@ -8,18 +8,20 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::format;
-use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload};
+use crate::ops::sizes::{BucketTotals, Size};
+use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef};
 use crate::text;
 
-/// `--json` / `--jsonl`, flattened into every command that prints rows.
+/// `--json` / `--jsonl`, flattened into every headless subcommand (global, so that
+/// `lifecycle BUCKET rm ID --json` takes them after the action too).
 #[derive(Debug, Clone, Copy, Default, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Print one JSON document instead of a table.
-    #[arg(long, conflicts_with = "jsonl")]
+    #[arg(long, global = true, conflicts_with = "jsonl")]
     pub json: bool,
     /// Print one JSON object per line, as results arrive.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub jsonl: bool,
 }
 
@@ -118,6 +120,15 @@ impl Messages {
             eprintln!("\x1b[31mpartsweep:\x1b[0m {text}");
         } else {
             eprintln!("partsweep: {text}");
+        }
+    }
+
+    pub fn warning(&mut self, text: &str) {
+        self.clear_progress();
+        if self.color {
+            eprintln!("\x1b[33mpartsweep: warning:\x1b[0m {text}");
+        } else {
+            eprintln!("partsweep: warning: {text}");
         }
     }
 
@@ -290,7 +301,8 @@ impl Rows {
     }
 }
 
-/// An upload as scripts see it. `parts` and `bytes` are null unless asked for (`--parts`).
+/// An upload as scripts see it. `parts`, `bytes` and `last_activity` are null unless asked
+/// for (`--parts`), and when the upload's parts could not be read (`size_error` says why).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UploadRow {
     pub bucket: String,
@@ -300,6 +312,10 @@ pub struct UploadRow {
     pub storage_class: Option<String>,
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
+    /// The newest part's time; the start time when there is no part.
+    pub last_activity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_error: Option<String>,
 }
 
 impl UploadRow {
@@ -312,6 +328,36 @@ impl UploadRow {
             storage_class: upload.storage_class.as_deref().map(str::to_owned),
             parts: None,
             bytes: None,
+            last_activity: None,
+            size_error: None,
+        }
+    }
+
+    /// Fills in what ListParts found.
+    pub fn with_size(mut self, size: &Size) -> Self {
+        match size {
+            Size::Known(summary) => {
+                self.parts = Some(summary.parts);
+                self.bytes = Some(summary.bytes);
+                self.last_activity = format::rfc3339(summary.last_activity);
+            }
+            Size::Unknown(reason) => self.size_error = Some(reason.clone()),
+        }
+        self
+    }
+
+    /// An upload known only by its key and id (not from a listing).
+    pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
+        UploadRow {
+            bucket: bucket.to_owned(),
+            key: upload.key.clone(),
+            upload_id: upload.upload_id.clone(),
+            initiated: None,
+            storage_class: None,
+            parts: None,
+            bytes: None,
+            last_activity: None,
+            size_error: None,
         }
     }
 }
@@ -332,16 +378,17 @@ pub const UPLOAD_COLUMNS_WITH_PARTS: &[(&str, Align)] = &[
     ("CLASS", Align::Left),
     ("PARTS", Align::Right),
     ("SIZE", Align::Right),
+    ("LAST ACTIVITY", Align::Right),
     ("UPLOAD ID", Align::Left),
     ("KEY", Align::Left),
 ];
 
-/// Table cells in the order of [`UPLOAD_COLUMNS`] (or [`UPLOAD_COLUMNS_WITH_PARTS`] when
-/// `parts` and `bytes` are known).
+/// Table cells in the order of [`UPLOAD_COLUMNS`], or of [`UPLOAD_COLUMNS_WITH_PARTS`] with
+/// a size (`?` where it could not be read).
 pub fn upload_cells(
     bucket: &str,
     upload: &Upload,
-    parts: Option<(u64, u64)>,
+    size: Option<&Size>,
     now: Timestamp,
 ) -> Vec<String> {
     let mut cells = vec![
@@ -350,9 +397,14 @@ pub fn upload_cells(
         format::age(upload.initiated, now),
         upload.storage_class.as_deref().unwrap_or("-").to_owned(),
     ];
-    if let Some((parts, bytes)) = parts {
-        cells.push(format::count(parts));
-        cells.push(format::bytes(bytes));
+    match size {
+        Some(Size::Known(summary)) => cells.extend([
+            format::count(summary.parts),
+            format::bytes(summary.bytes),
+            format::age(summary.last_activity, now),
+        ]),
+        Some(Size::Unknown(_)) => cells.extend(["?", "?", "?"].map(String::from)),
+        None => {}
     }
     cells.push(upload.upload_id.to_string());
     cells.push(upload.key.to_string());
@@ -369,6 +421,8 @@ pub struct BucketRow {
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
     pub oldest: Option<String>,
+    /// Uploads counted in `uploads` whose parts could not be read (not in `parts`/`bytes`).
+    pub size_unknown: Option<u64>,
     /// Why the upload fields are missing, when listing them failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -384,8 +438,18 @@ impl BucketRow {
             parts: None,
             bytes: None,
             oldest: None,
+            size_unknown: None,
             error: None,
         }
+    }
+
+    pub fn with_totals(mut self, totals: &BucketTotals) -> Self {
+        self.uploads = Some(totals.uploads);
+        self.parts = Some(totals.parts);
+        self.bytes = Some(totals.bytes);
+        self.oldest = format::rfc3339(totals.oldest);
+        self.size_unknown = Some(totals.unknown);
+        self
     }
 }
 

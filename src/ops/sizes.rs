@@ -251,7 +251,9 @@ pub async fn scan_buckets(
         .await;
 }
 
-async fn size_bucket_in_its_region(
+/// [`size_bucket`] in the bucket's own region: the one ListBuckets named, or else the one the
+/// server names when it says the region is wrong.
+pub async fn size_bucket_in_its_region(
     s3: &S3,
     bucket: &Bucket,
     sizing: Sizing,
