@@ -25,7 +25,7 @@ impl S3 {
         S3 {
             client: Client::from_conf(config),
             region: region.to_owned(),
-            endpoint: self.endpoint.clone(),
+            ..self.clone()
         }
     }
 
