@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{
 
 use super::*;
 use crate::action::{DeleteCommand, JobId};
-use crate::s3::{BucketContents, Upload};
+use crate::s3::{Bucket, BucketContents, Upload};
 
 const NOW: i64 = 1_764_000_000;
 
@@ -111,6 +111,7 @@ fn question(text: &str) -> Modal {
                 upload_id: "id-a".into(),
             }],
             clear_all: false,
+            active: Vec::new(),
         },
     }
 }

@@ -263,6 +263,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         read_only: resolved.read_only,
         concurrency: resolved.concurrency,
         page_size: resolved.page_size,
+        price_per_gb_month: resolved.price_per_gb_month,
     };
     let no_color = cli.global.no_color;
     let exit = match cli.command {
