@@ -6,12 +6,13 @@ use std::pin::pin;
 use std::sync::{Mutex, PoisonError};
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::retry::Backoff;
 use crate::s3::{Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadParts};
 
-/// Buckets scanned at once; each gets its share of the concurrency.
+/// Buckets scanned at once; they share one limit of ListParts calls in flight.
 pub const BUCKETS_AT_ONCE: usize = 4;
 
 /// How hard to ask: ListParts calls in flight, and page sizes (`None`: the server's default).
@@ -150,49 +151,69 @@ impl BucketTotals {
     }
 }
 
-/// Every upload of one bucket, sized, page after page. `sized` gets each page's uploads with
-/// their sizes (gone ones dropped). A failing listing or ListParts (other than an unreadable
-/// answer) ends with the error; cancelling ends with what was counted so far.
+/// Every upload of one bucket, sized as the listing goes on. `sized` gets the uploads with
+/// their sizes in batches (gone ones dropped). A failing listing or ListParts (other than an
+/// unreadable answer) ends with the error; cancelling ends with what was counted so far.
 pub async fn size_bucket(
     s3: &S3,
     bucket: &str,
     sizing: Sizing,
     token: &CancellationToken,
+    sized: impl FnMut(Vec<(Upload, Size)>),
+) -> Result<BucketTotals, S3Error> {
+    let permits = Semaphore::new(sizing.concurrency.max(1));
+    size_bucket_sharing(s3, bucket, sizing, &permits, token, sized).await
+}
+
+/// Uploads handed to `sized` at once: often enough for a screen to fill as they arrive.
+const SIZED_BATCH: usize = 100;
+
+/// [`size_bucket`] with ListParts calls limited by `permits`, which other buckets may share.
+async fn size_bucket_sharing(
+    s3: &S3,
+    bucket: &str,
+    sizing: Sizing,
+    permits: &Semaphore,
+    token: &CancellationToken,
     mut sized: impl FnMut(Vec<(Upload, Size)>),
 ) -> Result<BucketTotals, S3Error> {
-    let mut pages = pin!(s3.list_uploads(bucket, None, sizing.uploads_page));
+    // One stream of uploads across pages, so ListParts calls never wait for a page boundary.
+    let uploads = s3
+        .list_uploads(bucket, None, sizing.uploads_page)
+        .map_ok(|page| stream::iter(page.into_iter().map(Ok::<_, S3Error>)))
+        .try_flatten();
+    let mut measured = pin!(
+        uploads
+            .map(|upload| async move {
+                let upload = upload?;
+                let _permit = permits.acquire().await;
+                let size = measure(s3, bucket, &upload, sizing.parts_page).await?;
+                Ok::<_, S3Error>((upload, size))
+            })
+            .buffered(sizing.concurrency.max(1))
+    );
     let mut totals = BucketTotals::default();
+    let mut found = Vec::new();
     loop {
-        let page = tokio::select! {
-            _ = token.cancelled() => return Ok(totals),
-            page = pages.try_next() => page?,
+        let next = tokio::select! {
+            _ = token.cancelled() => None,
+            next = measured.next() => next,
         };
-        let Some(page) = page else {
-            return Ok(totals);
+        let Some(next) = next else {
+            break;
         };
-        let mut measured = pin!(measure_all(
-            s3,
-            bucket,
-            page,
-            sizing.concurrency,
-            sizing.parts_page
-        ));
-        let mut found = Vec::new();
-        loop {
-            let next = tokio::select! {
-                _ = token.cancelled() => None,
-                next = measured.next() => next,
-            };
-            let Some((upload, size)) = next else {
-                break;
-            };
-            if let Some(size) = size? {
-                totals.add(&upload, &size);
-                found.push((upload, size));
+        if let (upload, Some(size)) = next? {
+            totals.add(&upload, &size);
+            found.push((upload, size));
+            if found.len() >= SIZED_BATCH {
+                sized(std::mem::take(&mut found));
             }
         }
+    }
+    if !found.is_empty() {
         sized(found);
     }
+    Ok(totals)
 }
 
 /// News from a scan of many buckets.
@@ -221,10 +242,9 @@ pub async fn scan_buckets(
     token: &CancellationToken,
     mut report: impl FnMut(ScanEvent),
 ) {
-    let per_bucket = Sizing {
-        concurrency: (sizing.concurrency / BUCKETS_AT_ONCE).max(1),
-        ..sizing
-    };
+    // One limit for every bucket: a single big bucket may use all of it.
+    let permits = Semaphore::new(sizing.concurrency.max(1));
+    let permits = &permits;
     // Held only for one call of `report`, never across an await.
     let report = Mutex::new(&mut report);
     let send = |event| (report.lock().unwrap_or_else(PoisonError::into_inner))(event);
@@ -233,7 +253,7 @@ pub async fn scan_buckets(
         .map(|bucket| {
             let send = &send;
             async move {
-                let result = size_bucket_in_its_region(s3, &bucket, per_bucket, token, |uploads| {
+                let result = in_its_region(s3, &bucket, sizing, permits, token, |uploads| {
                     send(ScanEvent::Sized {
                         bucket: bucket.name.clone(),
                         uploads,
@@ -258,13 +278,26 @@ pub async fn size_bucket_in_its_region(
     bucket: &Bucket,
     sizing: Sizing,
     token: &CancellationToken,
+    sized: impl FnMut(Vec<(Upload, Size)>),
+) -> Result<BucketTotals, S3Error> {
+    let permits = Semaphore::new(sizing.concurrency.max(1));
+    in_its_region(s3, bucket, sizing, &permits, token, sized).await
+}
+
+async fn in_its_region(
+    s3: &S3,
+    bucket: &Bucket,
+    sizing: Sizing,
+    permits: &Semaphore,
+    token: &CancellationToken,
     mut sized: impl FnMut(Vec<(Upload, Size)>),
 ) -> Result<BucketTotals, S3Error> {
     let regional = match &bucket.region {
         Some(region) if !region.is_empty() => s3.in_region(region),
         _ => s3.clone(),
     };
-    let first = size_bucket(&regional, &bucket.name, sizing, token, &mut sized).await;
+    let first =
+        size_bucket_sharing(&regional, &bucket.name, sizing, permits, token, &mut sized).await;
     match first {
         Err(err) if err.is_wrong_region() => {
             let Ok(region) = s3.bucket_region(&bucket.name).await else {
@@ -274,7 +307,7 @@ pub async fn size_bucket_in_its_region(
                 return Err(err);
             }
             let regional = s3.in_region(&region);
-            size_bucket(&regional, &bucket.name, sizing, token, sized).await
+            size_bucket_sharing(&regional, &bucket.name, sizing, permits, token, sized).await
         }
         other => other,
     }
