@@ -400,3 +400,61 @@ fn rows_on_screen_are_sized_first_and_the_rest_after() {
         "the listing replaced what the scan saw; bytes follow as sizes arrive"
     );
 }
+
+#[test]
+fn a_pane_opened_while_the_scan_is_still_to_come_leaves_the_bulk_to_the_scan() {
+    let mut app = App::new("test", false, NOW);
+    let Command::LoadBuckets { request } = app.start()[0] else {
+        panic!("start-up lists buckets")
+    };
+    let commands = app.update(Action::BucketsLoaded {
+        request,
+        result: Ok(vec![Bucket {
+            name: "big".into(),
+            region: None,
+            created: None,
+        }]),
+    });
+    let scan = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Sizes(SizeCommand::ScanBuckets { scan, .. }) => Some(*scan),
+            _ => None,
+        })
+        .expect("a scan");
+    press(&mut app, "u");
+    let request = app.bucket.as_ref().expect("open").uploads.request;
+    let uploads: Vec<Upload> = (0..30).map(|i| upload(&format!("u/{i:02}"), DAY)).collect();
+    let commands = app.update(Action::UploadsPage {
+        request,
+        result: Ok(uploads.clone()),
+        done: true,
+    });
+    assert!(
+        commands.is_empty(),
+        "the scan sizes them; asking twice would halve both: {commands:?}"
+    );
+    // The scan reads all but the last five (started after it listed them).
+    app.update(Action::Sizes(SizeEvent::Scan {
+        scan,
+        event: ScanEvent::Sized {
+            bucket: "big".into(),
+            uploads: uploads[..25]
+                .iter()
+                .map(|u| (u.clone(), known(1, MIB, NOW - DAY)))
+                .collect(),
+        },
+    }));
+    let commands = app.update(Action::Sizes(SizeEvent::Scan {
+        scan,
+        event: ScanEvent::BucketDone {
+            bucket: "big".into(),
+            result: Ok(BucketTotals::default()),
+        },
+    }));
+    let [Command::Sizes(SizeCommand::MeasureUploads { uploads: rest, .. })] = &commands[..] else {
+        panic!("what the scan did not size goes to the pane's workers: {commands:?}")
+    };
+    assert_eq!(rest.len(), 5);
+    assert_eq!(&*rest[0].key, "u/25");
+}

@@ -248,7 +248,7 @@ impl App {
         match event {
             SizeEvent::Scan { scan, event } => {
                 if self.sizes.scan.is_some_and(|s| s.id == scan) {
-                    self.on_scan_event(event);
+                    return self.on_scan_event(event);
                 }
             }
             SizeEvent::ScanFinished { scan } => {
@@ -272,7 +272,7 @@ impl App {
         vec![]
     }
 
-    fn on_scan_event(&mut self, event: ScanEvent) {
+    fn on_scan_event(&mut self, event: ScanEvent) -> Vec<Command> {
         match event {
             ScanEvent::Sized { bucket, uploads } => {
                 for (upload, size) in uploads {
@@ -284,6 +284,7 @@ impl App {
                         .insert(fingerprint);
                     self.fill_row(&bucket, fingerprint, &size);
                 }
+                vec![]
             }
             ScanEvent::BucketDone { bucket, result } => {
                 if let Some(progress) = &mut self.sizes.scan {
@@ -307,6 +308,13 @@ impl App {
                     row.scan = scan;
                 }
                 self.resort_buckets_if_by_scan();
+                // What the scan did not size (it failed, or the uploads are newer): the pane's own.
+                let shown = self.bucket.as_ref().is_some_and(|v| v.name == bucket);
+                if shown {
+                    self.queue_unread_rows()
+                } else {
+                    vec![]
+                }
             }
         }
     }
@@ -431,6 +439,45 @@ impl App {
         self.sizes.dirty.insert(view.name.clone());
         view.sizes.changed = true;
         view.sizes.histogram_stale = true;
+        // The scan will size them anyway: asking twice would halve both. Rows on screen go
+        // ahead all the same (`prioritize_visible`).
+        let scan_pending = self.sizes.scan.is_some_and(|s| !s.finished)
+            && self
+                .buckets
+                .table
+                .items
+                .iter()
+                .any(|row| row.name == view.name && row.scan == BucketScan::Waiting);
+        if unread.is_empty() || scan_pending {
+            return vec![];
+        }
+        vec![Command::Sizes(SizeCommand::MeasureUploads {
+            request: view.uploads.request,
+            bucket: view.name.clone(),
+            uploads: unread,
+            first: false,
+        })]
+    }
+
+    /// Every row of the pane still without a size, not already asked for, to the workers.
+    fn queue_unread_rows(&mut self) -> Vec<Command> {
+        let Some(view) = &self.bucket else {
+            return vec![];
+        };
+        let unread: Vec<Upload> = view
+            .uploads
+            .table
+            .items
+            .iter()
+            .filter(|row| row.size == RowSize::Unread)
+            .filter(|row| {
+                !view
+                    .sizes
+                    .prioritized
+                    .contains(&row_fingerprint(&row.upload.key, &row.upload.upload_id))
+            })
+            .map(|row| row.upload.clone())
+            .collect();
         if unread.is_empty() {
             return vec![];
         }
