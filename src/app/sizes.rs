@@ -17,7 +17,7 @@ use crate::s3::{Bucket, PartsSummary, S3Error, Timestamp, Upload, UploadParts, U
 /// While sizes stream in, a pane sorted by size is sorted again at most this often.
 const RESORT_MILLIS: u64 = 250;
 /// A chart over this many rows is recounted at most every [`RESORT_MILLIS`].
-const LARGE_PANE: usize = 100_000;
+const LARGE_PANE: usize = 20_000;
 
 /// A bucket in the bucket list, with what the scan found in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,11 +106,87 @@ pub struct ScanProgress {
     pub finished: bool,
 }
 
+/// One bucket's uploads with what they hold, and their totals kept in step, so a frame never
+/// adds up a hundred thousand uploads again.
+#[derive(Debug, Default)]
+struct BucketSizes {
+    uploads: HashMap<u64, Cached>,
+    totals: BucketTotals,
+    /// The oldest upload went: find the next oldest before the totals are shown.
+    oldest_stale: bool,
+}
+
+impl BucketSizes {
+    fn count(&mut self, cached: &Cached, sign: i64) {
+        let apply = |total: &mut u64, n: u64| {
+            *total = if sign > 0 {
+                total.saturating_add(n)
+            } else {
+                total.saturating_sub(n)
+            }
+        };
+        apply(&mut self.totals.uploads, 1);
+        match &cached.size {
+            Some(Size::Known(summary)) => {
+                apply(&mut self.totals.parts, summary.parts);
+                apply(&mut self.totals.bytes, summary.bytes);
+            }
+            Some(Size::Unknown(_)) => apply(&mut self.totals.unknown, 1),
+            None => {}
+        }
+        if sign > 0 {
+            self.totals.oldest = match (self.totals.oldest, cached.initiated) {
+                (Some(oldest), Some(started)) => Some(oldest.min(started)),
+                (oldest, started) => oldest.or(started),
+            };
+        } else if cached.initiated.is_some() && cached.initiated == self.totals.oldest {
+            self.oldest_stale = true;
+        }
+    }
+
+    fn insert(&mut self, fingerprint: u64, cached: Cached) {
+        self.count(&cached, 1);
+        if let Some(previous) = self.uploads.insert(fingerprint, cached) {
+            self.count(&previous, -1);
+        }
+    }
+
+    fn remove(&mut self, fingerprint: u64) -> bool {
+        match self.uploads.remove(&fingerprint) {
+            Some(gone) => {
+                self.count(&gone, -1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn retain(&mut self, kept: &HashSet<u64>) {
+        let gone: Vec<u64> = self
+            .uploads
+            .keys()
+            .filter(|fingerprint| !kept.contains(fingerprint))
+            .copied()
+            .collect();
+        for fingerprint in gone {
+            self.remove(fingerprint);
+        }
+    }
+
+    fn totals(&mut self) -> BucketTotals {
+        if self.oldest_stale {
+            self.totals.oldest = self.uploads.values().filter_map(|c| c.initiated).min();
+            self.oldest_stale = false;
+        }
+        self.totals
+    }
+}
+
 /// Every size the console has read, by bucket and upload.
 #[derive(Debug, Default)]
 pub struct Sizes {
-    by_bucket: HashMap<String, HashMap<u64, Cached>>,
-    /// Buckets whose totals are added up again before the next frame.
+    by_bucket: HashMap<String, BucketSizes>,
+    /// Buckets whose totals changed since the last frame.
     dirty: HashSet<String>,
     /// What the scan has reported so far in each bucket, to forget what it no longer finds.
     seen: HashMap<String, HashSet<u64>>,
@@ -121,6 +197,7 @@ impl Sizes {
     pub fn get(&self, bucket: &str, upload: &Upload) -> Option<&Size> {
         self.by_bucket
             .get(bucket)?
+            .uploads
             .get(&row_fingerprint(&upload.key, &upload.upload_id))
             .and_then(|cached| cached.size.as_ref())
     }
@@ -140,7 +217,7 @@ impl Sizes {
 
     fn forget(&mut self, bucket: &str, fingerprint: u64) {
         if let Some(uploads) = self.by_bucket.get_mut(bucket)
-            && uploads.remove(&fingerprint).is_some()
+            && uploads.remove(fingerprint)
         {
             self.dirty.insert(bucket.to_owned());
         }
@@ -149,29 +226,16 @@ impl Sizes {
     /// Keeps only `kept` of a bucket's uploads: a complete listing or scan found no others.
     fn keep_only(&mut self, bucket: &str, kept: &HashSet<u64>) {
         if let Some(uploads) = self.by_bucket.get_mut(bucket) {
-            uploads.retain(|fingerprint, _| kept.contains(fingerprint));
+            uploads.retain(kept);
             self.dirty.insert(bucket.to_owned());
         }
     }
 
-    fn totals(&self, bucket: &str) -> BucketTotals {
-        let mut totals = BucketTotals::default();
-        let reading = Size::Known(PartsSummary::default());
-        for cached in self
-            .by_bucket
-            .get(bucket)
-            .into_iter()
-            .flat_map(|m| m.values())
-        {
-            let upload = Upload {
-                key: Box::default(),
-                upload_id: Box::default(),
-                initiated: cached.initiated,
-                storage_class: None,
-            };
-            totals.add(&upload, cached.size.as_ref().unwrap_or(&reading));
-        }
-        totals
+    fn totals(&mut self, bucket: &str) -> BucketTotals {
+        self.by_bucket
+            .get_mut(bucket)
+            .map(BucketSizes::totals)
+            .unwrap_or_default()
     }
 }
 
@@ -424,14 +488,20 @@ impl App {
         {
             let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
             view.sizes.rows.insert(fingerprint, index as u32);
-            match cached.get(&fingerprint).and_then(|c| c.size.as_ref()) {
-                Some(size) => row.size = RowSize::from(size),
+            match cached.uploads.get(&fingerprint) {
+                Some(Cached {
+                    size: Some(size), ..
+                }) => row.size = RowSize::from(size),
+                Some(Cached { size: None, .. }) => unread.push(row.upload.clone()),
                 None => {
                     // Counted in the bucket's totals at once; its bytes follow.
-                    cached.entry(fingerprint).or_insert(Cached {
-                        initiated: row.upload.initiated,
-                        size: None,
-                    });
+                    cached.insert(
+                        fingerprint,
+                        Cached {
+                            initiated: row.upload.initiated,
+                            size: None,
+                        },
+                    );
                     unread.push(row.upload.clone());
                 }
             }
