@@ -4,9 +4,10 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
 use crate::ops::purge::{Progress, PurgeReport};
+use crate::ops::sizes::{Measured, ScanEvent};
 use crate::s3::{
     AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
-    Upload, UploadRef, Written,
+    Upload, UploadParts, UploadRef, Written,
 };
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
@@ -65,6 +66,31 @@ pub enum Action {
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
+    /// What a [`SizeCommand`] reported.
+    Sizes(SizeEvent),
+}
+
+/// Sizes of uploads as they arrive, one variant per kind of news.
+#[derive(Debug)]
+pub enum SizeEvent {
+    /// News from a scan of every bucket.
+    Scan { scan: JobId, event: ScanEvent },
+    /// The scan started no new bucket and every bucket it started has reported.
+    ScanFinished { scan: JobId },
+    /// One upload of a `MeasureUploads` request, sized (`Ok(None)`: it is gone).
+    Measured {
+        request: RequestId,
+        bucket: String,
+        upload: UploadRef,
+        result: Measured,
+    },
+    /// Every part of one upload, for its details.
+    PartsRead {
+        request: RequestId,
+        bucket: String,
+        upload: UploadRef,
+        result: Result<UploadParts, S3Error>,
+    },
 }
 
 /// Progress and results of the delete commands, one variant per kind of news.
@@ -135,6 +161,29 @@ pub enum Command {
     },
     Lifecycle(LifecycleCommand),
     Delete(DeleteCommand),
+    Sizes(SizeCommand),
+}
+
+/// Reading what uploads hold, in the background (answered by [`SizeEvent`]s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SizeCommand {
+    /// Size every upload of these buckets, a few buckets at a time, each in its own region;
+    /// stopped with `CancelJob { job: scan }`.
+    ScanBuckets { scan: JobId, buckets: Vec<Bucket> },
+    /// Size these uploads with the background workers; `first` puts them ahead of any
+    /// still waiting (the rows on screen). Stopped with `CancelRequest { request }`.
+    MeasureUploads {
+        request: RequestId,
+        bucket: String,
+        uploads: Vec<Upload>,
+        first: bool,
+    },
+    /// Every part of one upload, at once (the user asked).
+    ReadParts {
+        request: RequestId,
+        bucket: String,
+        upload: Upload,
+    },
 }
 
 /// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).

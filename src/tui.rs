@@ -34,6 +34,8 @@ pub struct Settings {
     pub read_only: bool,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// USD per GB-month, for the cost estimate.
+    pub price_per_gb_month: f64,
 }
 
 /// Runs the console until the user quits. The terminal is restored on every way out.
@@ -47,7 +49,9 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
         Some(path) => Keymap::load(&path).map_err(|err| eyre!(err))?,
         None => Keymap::default(),
     };
-    let mut app = App::new(location, settings.read_only, unix_now()).with_keymap(keymap);
+    let mut app = App::new(location, settings.read_only, unix_now())
+        .with_keymap(keymap)
+        .with_price(settings.price_per_gb_month);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut tasks = Tasks::new(s3, tx);
     tasks.concurrency = settings.concurrency;

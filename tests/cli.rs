@@ -1315,3 +1315,117 @@ async fn a_rule_held_by_the_server_is_quoted_escaped_in_warnings() {
     assert!(!add.stderr.contains('\u{202e}'), "{add:?}");
     assert!(add.stderr.contains("tmp/\\u{202e}gpj.exe"), "{add:?}");
 }
+
+#[tokio::test]
+async fn one_unreadable_upload_keeps_the_totals_of_uploads_parts_and_buckets_uploads() {
+    // A server of its own: `buckets --uploads` reads every bucket, and other tests delete theirs.
+    let server = own_server().await;
+    let s3 = server.client().await;
+    let options = server.connect_options();
+    let bucket = common::bucket(&s3, "cli-unreadable").await;
+    let plain = common::start_uploads(&s3, &bucket, "plain/", 2).await;
+    for (key, id) in &plain {
+        s3.upload_part(&bucket, key, id, 1, vec![b'x'; 700])
+            .await
+            .expect("upload part");
+    }
+    // Garage creates this upload, but its ListParts answer carries the raw ESC: unparseable.
+    let hostile = "esc-\x1b[31mred\x1b[0m.bin";
+    let _ = s3.create_upload(&bucket, hostile).await;
+
+    let run = partsweep_at(&options, &["uploads", &bucket, "--parts", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("could not be read"), "{run:?}");
+    let rows = run.json();
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 3, "{run:?}");
+    let unreadable = rows
+        .iter()
+        .find(|row| row["key"] == hostile)
+        .expect("the hostile upload is listed");
+    assert!(unreadable["parts"].is_null() && unreadable["bytes"].is_null());
+    assert!(unreadable["size_error"].is_string(), "{unreadable}");
+    for row in rows.iter().filter(|row| row["key"] != hostile) {
+        assert_eq!(
+            (row["parts"].as_u64(), row["bytes"].as_u64()),
+            (Some(1), Some(700))
+        );
+        assert!(row["last_activity"].is_string(), "{row}");
+        assert!(row.get("size_error").is_none(), "{row}");
+    }
+
+    let table = partsweep_at(&options, &["uploads", &bucket, "--parts"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let header = table.stdout.lines().next().unwrap_or_default();
+    assert!(header.contains("LAST ACTIVITY"), "{table:?}");
+
+    let buckets = partsweep_at(&options, &["buckets", "--uploads", "--json"]);
+    assert_eq!(buckets.code, 0, "{buckets:?}");
+    assert!(buckets.stderr.contains("estimate"), "{buckets:?}");
+    let all = buckets.json();
+    let row = all
+        .as_array()
+        .expect("an array of buckets")
+        .iter()
+        .find(|row| row["name"] == bucket.as_str())
+        .expect("our bucket is listed");
+    assert_eq!(row["uploads"], 3, "{row}");
+    assert_eq!(row["size_unknown"], 1, "{row}");
+    assert_eq!(
+        (row["parts"].as_u64(), row["bytes"].as_u64()),
+        (Some(2), Some(1_400))
+    );
+    assert!(row.get("error").is_none(), "{row}");
+}
+
+#[tokio::test]
+async fn clear_skip_active_leaves_an_upload_that_just_received_a_part() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-active").await;
+    let idle = s3.create_upload(&bucket, "idle.bin").await.expect("upload");
+    let running = s3
+        .create_upload(&bucket, "running.bin")
+        .await
+        .expect("upload");
+    // Both started 3 s ago; one gets a part now. Times have one-second resolution, so a 2 s
+    // window leaves a second of margin on both sides.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    s3.upload_part(&bucket, "running.bin", &running, 1, vec![b'r'; 10])
+        .await
+        .expect("upload part");
+
+    let dry = partsweep(&[
+        "clear",
+        &bucket,
+        "--skip-active",
+        "2s",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let report = dry.json();
+    assert_eq!(report["skip_active_seconds"], 2);
+    assert_eq!(report["summary"]["skipped_active"], 1, "{dry:?}");
+    assert!(dry.stderr.contains("leaving out 1 uploads"), "{dry:?}");
+
+    let run = partsweep(&["clear", &bucket, "--skip-active", "2s", "--yes", "--jsonl"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let outcomes: BTreeSet<(String, String)> = run
+        .json_lines()
+        .iter()
+        .map(|row| {
+            (
+                field(row, "upload_id").to_owned(),
+                field(row, "outcome").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        BTreeSet::from([
+            (idle.clone(), "aborted".to_owned()),
+            (running.clone(), "skipped_active".to_owned()),
+        ])
+    );
+    assert_eq!(upload_ids(&s3, &bucket).await, BTreeSet::from([running]));
+}

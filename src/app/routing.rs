@@ -92,13 +92,15 @@ impl App {
             Intent::ClearAll => self.ask_clear_all(),
             Intent::Mark => self.toggle_mark(),
             Intent::MarkAll => self.toggle_mark_all(),
+            Intent::ToggleChart => self.toggle_chart(),
             // Only dialogs bind these; a pane's keymap never yields them.
             Intent::Accept
             | Intent::Cancel
             | Intent::OpenFiles
             | Intent::EmptyAndDelete
             | Intent::Toggle
-            | Intent::Split => {}
+            | Intent::Split
+            | Intent::LeaveOutActive => {}
         }
         vec![]
     }

@@ -211,6 +211,14 @@ impl<T: Row> Table<T> {
         self.reselect(keep);
     }
 
+    /// Sorts every row again now: the values of the sort column changed (sizes arrived).
+    pub fn resort(&mut self) {
+        let keep = self.selected_index().filter(|_| self.selected > 0);
+        self.sort_order();
+        self.view_from_order();
+        self.reselect(keep);
+    }
+
     /// Sorts rows that arrived since the last sort. Cheap when nothing changed.
     /// A selection still on the first row stays on the first row, as rows stream in.
     pub fn settle(&mut self) {

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{
 
 use super::*;
 use crate::action::{DeleteCommand, JobId};
-use crate::s3::{BucketContents, Upload};
+use crate::s3::{Bucket, BucketContents, Upload};
 
 const NOW: i64 = 1_764_000_000;
 
@@ -109,6 +109,7 @@ fn question(text: &str) -> Modal {
             bucket: "media".into(),
             uploads: vec![UploadRef::new("a", "id-a")],
             clear_all: false,
+            active: Vec::new(),
         },
     }
 }

@@ -2,10 +2,11 @@
 //! the abort job's results.
 
 use super::job::FingerprintIndex;
-use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, UploadRow};
+use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowSize, RowState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
+use crate::ops::cost::{ACTIVE_WINDOW, is_active};
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 use crate::text::escape;
 
@@ -20,6 +21,11 @@ impl App {
         view.uploads.error = None;
         view.uploads.table.clear();
         view.marked = 0;
+        view.sizes.prioritized_clear();
+        self.reindex_upload_rows();
+        let Some(view) = &self.bucket else {
+            return vec![];
+        };
         vec![
             Command::CancelRequest { request: previous },
             Command::LoadUploads {
@@ -34,18 +40,19 @@ impl App {
         request: RequestId,
         result: Result<Vec<Upload>, S3Error>,
         done: bool,
-    ) {
+    ) -> Vec<Command> {
         let now = self.now;
         let Some(view) = self
             .bucket
             .as_mut()
             .filter(|v| v.uploads.request == request)
         else {
-            return;
+            return vec![];
         };
         match result {
             Ok(page) => {
                 let failed = &view.failed;
+                let first_new = view.uploads.table.items.len();
                 view.uploads.table.extend(
                     page.into_iter().map(|upload| {
                         let mut row = UploadRow::from(upload);
@@ -59,12 +66,18 @@ impl App {
                 if done {
                     view.uploads.loading = false;
                 }
+                let commands = self.size_new_rows(first_new);
+                if done {
+                    self.forget_unlisted();
+                }
+                commands
             }
             Err(err) => {
                 view.uploads.loading = false;
                 let line = format!("listing uploads: {}", err.display_line());
                 view.uploads.error = Some(err);
                 self.toast(Level::Error, line);
+                vec![]
             }
         }
     }
@@ -101,6 +114,7 @@ impl App {
                     bucket,
                     uploads: marked,
                     clear_all: true,
+                    active: Vec::new(),
                 },
             });
             return;
@@ -133,6 +147,7 @@ impl App {
                 bucket,
                 uploads: vec![UploadRef::from(upload)],
                 clear_all: false,
+                active: Vec::new(),
             },
         };
         self.push_modal(question);
@@ -167,6 +182,21 @@ impl App {
             .into_iter()
             .map(|row| UploadRef::from(&row.upload))
             .collect();
+        let now = self.now;
+        // Unreadable counts as active: aborting a running upload breaks someone's transfer.
+        let active: Vec<UploadRef> = table
+            .visible()
+            .filter(|row| match row.size {
+                RowSize::Unread => false,
+                RowSize::Unknown => true,
+                RowSize::Known(summary) => is_active(summary.last_activity, ACTIVE_WINDOW, now),
+            })
+            .map(|row| UploadRef::from(&row.upload))
+            .collect();
+        let unread = table
+            .visible()
+            .filter(|row| row.size == RowSize::Unread)
+            .count();
         if uploads.is_empty() {
             match undecodable.first() {
                 Some(row) => {
@@ -206,6 +236,20 @@ impl App {
         body.push(
             "Their uploaded parts are deleted. Objects in the bucket are not touched.".into(),
         );
+        if !active.is_empty() {
+            body.push(format!(
+                "{} of them {} written to in the last hour (or could not be read): they may be running. {} leaves them out.",
+                format::count(active.len() as u64),
+                if active.len() == 1 { "was" } else { "were" },
+                self.key_name(Scope::Confirm, Intent::LeaveOutActive)
+            ));
+        }
+        if unread > 0 {
+            body.push(format!(
+                "The last activity of {} is not read yet (the Size column is still filling).",
+                format::count(unread as u64)
+            ));
+        }
         body.push(format!(
             "{} cancels while it runs; what has not started is left alone.",
             self.key_name(Scope::Job, Intent::Cancel)
@@ -218,6 +262,7 @@ impl App {
                 bucket,
                 uploads,
                 clear_all: true,
+                active,
             },
         });
     }
@@ -368,6 +413,10 @@ impl App {
                 RowState::Failed
             }
         };
+        if state == RowState::Done {
+            let bucket = job.bucket.clone();
+            self.forget_size(&bucket, &upload);
+        }
         if let Some(row) = self.job_row(&upload) {
             row.state = state;
         }
@@ -406,6 +455,7 @@ impl App {
                     .table
                     .remove_where(|row| row.state == RowState::Done, now);
                 view.marked = view.uploads.table.items.iter().filter(|r| r.marked).count();
+                self.reindex_upload_rows();
             }
         }
         if aborts.clear_all {
@@ -450,7 +500,7 @@ impl App {
 }
 
 /// An upload's key and id in 8 bytes, for a [`FingerprintIndex`]; [`is_row_of`] confirms a match.
-fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
+pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
     key.hash(&mut hasher);

@@ -168,6 +168,8 @@ pub struct Resolved {
     pub read_only: bool,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// USD per GB-month, for cost estimates.
+    pub price_per_gb_month: f64,
 }
 
 /// Fails with the config file's problem, a usage error like a bad flag.
@@ -188,6 +190,9 @@ pub fn resolve(global: &Global) -> Result<Resolved, String> {
             .or(config.concurrency)
             .unwrap_or(DEFAULT_CONCURRENCY),
         page_size: config.page_size,
+        price_per_gb_month: config
+            .price_per_gb_month
+            .unwrap_or(crate::ops::cost::DEFAULT_PRICE_PER_GB_MONTH),
     })
 }
 
@@ -282,6 +287,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         read_only: resolved.read_only,
         concurrency: resolved.concurrency,
         page_size: resolved.page_size,
+        price_per_gb_month: resolved.price_per_gb_month,
     };
     let no_color = cli.global.no_color;
     let exit = match cli.command {

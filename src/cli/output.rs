@@ -8,6 +8,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::format;
+use crate::ops::sizes::{BucketTotals, Size};
 use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef, shown_key};
 use crate::text;
 
@@ -306,7 +307,8 @@ impl Rows {
     }
 }
 
-/// An upload as scripts see it. `parts` and `bytes` are null unless asked for (`--parts`).
+/// An upload as scripts see it. `parts`, `bytes` and `last_activity` are null unless asked
+/// for (`--parts`), and when the upload's parts could not be read (`size_error` says why).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UploadRow {
     pub bucket: String,
@@ -320,6 +322,10 @@ pub struct UploadRow {
     pub storage_class: Option<String>,
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
+    /// The newest part's time; the start time when there is no part.
+    pub last_activity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_error: Option<String>,
 }
 
 impl UploadRow {
@@ -333,7 +339,22 @@ impl UploadRow {
             storage_class: upload.storage_class.as_deref().map(str::to_owned),
             parts: None,
             bytes: None,
+            last_activity: None,
+            size_error: None,
         }
+    }
+
+    /// Fills in what ListParts found.
+    pub fn with_size(mut self, size: &Size) -> Self {
+        match size {
+            Size::Known(summary) => {
+                self.parts = Some(summary.parts);
+                self.bytes = Some(summary.bytes);
+                self.last_activity = format::rfc3339(summary.last_activity);
+            }
+            Size::Unknown(reason) => self.size_error = Some(reason.clone()),
+        }
+        self
     }
 
     /// An upload known only by its key and id (not from a listing).
@@ -347,6 +368,8 @@ impl UploadRow {
             storage_class: None,
             parts: None,
             bytes: None,
+            last_activity: None,
+            size_error: None,
         }
     }
 
@@ -375,16 +398,17 @@ pub const UPLOAD_COLUMNS_WITH_PARTS: &[(&str, Align)] = &[
     ("CLASS", Align::Left),
     ("PARTS", Align::Right),
     ("SIZE", Align::Right),
+    ("LAST ACTIVITY", Align::Right),
     ("UPLOAD ID", Align::Left),
     ("KEY", Align::Left),
 ];
 
-/// Table cells in the order of [`UPLOAD_COLUMNS`], or of [`UPLOAD_COLUMNS_WITH_PARTS`] when
-/// `parts` is given (`Some(None)`: asked for, but not known).
+/// Table cells in the order of [`UPLOAD_COLUMNS`], or of [`UPLOAD_COLUMNS_WITH_PARTS`] with
+/// a size (`?` where it could not be read).
 pub fn upload_cells(
     bucket: &str,
     upload: &Upload,
-    parts: Option<Option<(u64, u64)>>,
+    size: Option<&Size>,
     now: Timestamp,
 ) -> Vec<String> {
     let mut cells = vec![
@@ -393,12 +417,13 @@ pub fn upload_cells(
         format::age(upload.initiated, now),
         upload.storage_class.as_deref().unwrap_or("-").to_owned(),
     ];
-    match parts {
-        Some(Some((parts, bytes))) => {
-            cells.push(format::count(parts));
-            cells.push(format::bytes(bytes));
-        }
-        Some(None) => cells.extend(["?".to_owned(), "?".to_owned()]),
+    match size {
+        Some(Size::Known(summary)) => cells.extend([
+            format::count(summary.parts),
+            format::bytes(summary.bytes),
+            format::age(summary.last_activity, now),
+        ]),
+        Some(Size::Unknown(_)) => cells.extend(["?", "?", "?"].map(String::from)),
         None => {}
     }
     cells.push(upload.upload_id.to_string());
@@ -416,6 +441,8 @@ pub struct BucketRow {
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
     pub oldest: Option<String>,
+    /// Uploads counted in `uploads` whose parts could not be read (not in `parts`/`bytes`).
+    pub size_unknown: Option<u64>,
     /// Why the upload fields are missing, when listing them failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -431,8 +458,18 @@ impl BucketRow {
             parts: None,
             bytes: None,
             oldest: None,
+            size_unknown: None,
             error: None,
         }
+    }
+
+    pub fn with_totals(mut self, totals: &BucketTotals) -> Self {
+        self.uploads = Some(totals.uploads);
+        self.parts = Some(totals.parts);
+        self.bytes = Some(totals.bytes);
+        self.oldest = format::rfc3339(totals.oldest);
+        self.size_unknown = Some(totals.unknown);
+        self
     }
 }
 
@@ -482,12 +519,17 @@ mod tests {
         let json = serde_json::to_value(UploadRow::new("media", &upload)).expect("json");
         assert_eq!(json["key"], serde_json::Value::Null);
         assert_eq!(json["key_url_encoded"], "bad-%FF");
-        let cells = upload_cells("media", &upload, Some(None), 0);
+        let cells = upload_cells(
+            "media",
+            &upload,
+            Some(&Size::Unknown("not UTF-8".into())),
+            0,
+        );
         assert_eq!(
             cells.last().map(String::as_str),
             Some("bad-\\xff (undecodable)")
         );
-        assert_eq!(cells[4..6], ["?", "?"], "its parts cannot be listed");
+        assert_eq!(cells[4..7], ["?", "?", "?"], "its parts cannot be listed");
 
         let plain = Upload {
             key_undecodable: false,

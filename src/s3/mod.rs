@@ -6,6 +6,8 @@ mod error;
 mod lifecycle;
 mod list;
 pub mod log;
+mod parts;
+mod region;
 mod types;
 
 pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
@@ -15,6 +17,7 @@ pub use lifecycle::{
     LifecycleRule, RuleChange, RuleRef, RuleScope, Written, apply_change, rule_label,
 };
 pub use list::MAX_PAGE;
+pub use parts::MAX_PARTS_PAGE;
 pub use types::*;
 
 use std::time::Duration;
@@ -174,41 +177,6 @@ impl S3 {
                 }
             }
         }
-    }
-
-    /// Parts uploaded so far, following every page of ListParts. Refused, without a
-    /// request, for a key that is not UTF-8.
-    pub async fn parts_summary(
-        &self,
-        bucket: &str,
-        upload: &Upload,
-    ) -> Result<PartsSummary, S3Error> {
-        if upload.key_undecodable {
-            return Err(S3Error::undecodable_key());
-        }
-        let (key, upload_id) = (&*upload.key, &*upload.upload_id);
-        let mut summary = PartsSummary::default();
-        let mut marker: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_parts()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_part_number_marker(marker.take())
-                .send()
-                .await?;
-            for part in page.parts() {
-                summary.parts += 1;
-                summary.bytes += part.size().unwrap_or(0).max(0) as u64;
-            }
-            match (page.is_truncated(), page.next_part_number_marker()) {
-                (Some(true), Some(next)) if !next.is_empty() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(summary)
     }
 
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {

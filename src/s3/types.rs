@@ -135,6 +135,28 @@ pub enum AbortOutcome {
 pub struct PartsSummary {
     pub parts: u64,
     pub bytes: u64,
+    /// The newest part's LastModified; the start time when there is no part yet.
+    pub last_activity: Option<Timestamp>,
+}
+
+/// One uploaded part, as ListParts describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub number: i32,
+    pub size: u64,
+    pub etag: String,
+    pub last_modified: Option<Timestamp>,
+}
+
+/// Everything ListParts says about one upload: its totals and each part, for a details view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadParts {
+    pub summary: PartsSummary,
+    pub parts: Vec<Part>,
+    /// Display name or id of who started the upload, and of who owns it.
+    pub initiator: Option<String>,
+    pub owner: Option<String>,
+    pub storage_class: Option<String>,
 }
 
 #[cfg(test)]

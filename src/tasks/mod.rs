@@ -4,6 +4,7 @@
 
 mod delete;
 mod lifecycle;
+mod sizes;
 
 use std::collections::HashMap;
 
@@ -11,9 +12,12 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::action::{Action, Command};
+use crate::action::{Action, Command, SizeCommand};
 use crate::ops::abort::abort_all;
+use crate::ops::sizes::Sizing;
 use crate::s3::{S3, S3Error};
+
+pub use sizes::SIZE_CONCURRENCY;
 
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
@@ -22,7 +26,10 @@ pub struct Tasks {
     tx: UnboundedSender<Action>,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// ListParts calls in flight for background sizes (per kind: pane, scan).
+    pub size_concurrency: usize,
     running: HashMap<u64, CancellationToken>,
+    sizer: sizes::Sizer,
 }
 
 impl Tasks {
@@ -32,7 +39,9 @@ impl Tasks {
             tx,
             concurrency: DEFAULT_CONCURRENCY,
             page_size: None,
+            size_concurrency: SIZE_CONCURRENCY,
             running: HashMap::new(),
+            sizer: sizes::Sizer::default(),
         }
     }
 
@@ -47,6 +56,7 @@ impl Tasks {
         if let Some(token) = self.running.remove(&id) {
             token.cancel();
         }
+        self.sizer.cancel(id);
     }
 
     pub fn run(&mut self, command: Command) {
@@ -119,6 +129,38 @@ impl Tasks {
             Command::Delete(command) => {
                 let token = self.token(delete::cancel_id(&command));
                 tokio::spawn(delete::run(s3, tx, command, self.concurrency, token));
+            }
+            Command::Sizes(command) => self.run_sizes(s3, tx, command),
+        }
+    }
+
+    fn run_sizes(&mut self, s3: S3, tx: UnboundedSender<Action>, command: SizeCommand) {
+        match command {
+            SizeCommand::ScanBuckets { scan, buckets } => {
+                let token = self.token(scan);
+                let sizing = Sizing {
+                    concurrency: self.size_concurrency,
+                    uploads_page: self.page_size,
+                    parts_page: None,
+                };
+                tokio::spawn(sizes::scan(s3, tx, scan, buckets, sizing, token));
+            }
+            SizeCommand::MeasureUploads {
+                request,
+                bucket,
+                uploads,
+                first,
+            } => {
+                let workers = self.size_concurrency;
+                self.sizer
+                    .enqueue(&s3, &tx, workers, request, bucket, uploads, first);
+            }
+            SizeCommand::ReadParts {
+                request,
+                bucket,
+                upload,
+            } => {
+                tokio::spawn(sizes::parts(s3, tx, request, bucket, upload));
             }
         }
     }

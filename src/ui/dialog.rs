@@ -21,27 +21,39 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// A question: the yes key goes on, the no key cancels.
+/// A question: the yes key goes on, the no key cancels; `leave_out` labels the key that
+/// goes on without the uploads active in the last hour, when there are some.
 pub fn confirm(
     frame: &mut Frame,
     area: Rect,
     title: &str,
     body: &[String],
     confirm: &str,
+    leave_out: Option<String>,
     keys: &Keymap,
 ) {
-    let buttons = Line::from(vec![
+    let mut buttons = vec![
         Span::styled(
             format!(" {} ", keys.first(Scope::Confirm, Intent::Accept)),
             Style::default().fg(Color::Black).bg(Color::Red).bold(),
         ),
         Span::raw(format!(" {confirm}    ")),
+    ];
+    if let Some(label) = leave_out {
+        buttons.push(Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, Intent::LeaveOutActive)),
+            Style::default().fg(Color::Black).bg(Color::Yellow).bold(),
+        ));
+        buttons.push(Span::raw(format!(" {label}    ")));
+    }
+    buttons.extend([
         Span::styled(
             format!(" {} ", keys.first(Scope::Confirm, Intent::Cancel)),
             Style::default().fg(Color::Black).bg(Color::Gray).bold(),
         ),
         Span::raw(" cancel"),
     ]);
+    let buttons = Line::from(buttons);
     draw(frame, area, title, body, buttons, Color::Red);
 }
 
