@@ -12,7 +12,6 @@ use super::output::{
 };
 use super::{Location, parse_age, parse_location};
 use crate::format;
-use crate::ops::retry::Backoff;
 use crate::s3::{Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload};
 
 #[derive(Debug, Clone, Args)]
@@ -48,12 +47,11 @@ pub async fn with_parts(
     uploads: Vec<Upload>,
     concurrency: usize,
 ) -> Result<Vec<(Upload, PartsSummary)>, S3Error> {
-    let backoff = Backoff::default();
-    let backoff = &backoff;
     let summaries: Vec<(Upload, Result<PartsSummary, S3Error>)> = stream::iter(uploads)
         .map(|upload| async move {
-            let summary = backoff
-                .run(|| s3.parts_summary(bucket, &upload.key, &upload.upload_id))
+            // ListParts is retried by the SDK (3 tries), like every listing.
+            let summary = s3
+                .parts_summary(bucket, &upload.key, &upload.upload_id)
                 .await;
             (upload, summary)
         })

@@ -5,5 +5,6 @@
 pub mod abort;
 pub mod delete;
 pub mod lifecycle;
+pub mod limit;
 pub mod purge;
 pub mod retry;
