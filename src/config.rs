@@ -79,7 +79,7 @@ mod tests {
     #[test]
     fn the_example_parses() {
         let config = Config::parse(EXAMPLE).expect("example config");
-        assert_eq!(config.concurrency, Some(32));
+        assert_eq!(config.concurrency, Some(256));
     }
 
     #[test]

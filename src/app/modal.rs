@@ -30,6 +30,8 @@ pub enum Pending {
     DeleteBucket {
         bucket: String,
     },
+    /// Quit while a job runs.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +193,10 @@ impl App {
             }
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
+            }
+            Pending::Quit => {
+                self.quit = true;
+                self.cancel_everything()
             }
         }
     }
