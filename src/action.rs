@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::limit::Pace;
 use crate::ops::purge::{Progress, PurgeReport};
 use crate::ops::sizes::{Measured, ScanEvent};
 use crate::s3::{
@@ -45,6 +46,11 @@ pub enum Action {
         job: JobId,
         upload: UploadRef,
         result: Result<AbortOutcome, S3Error>,
+    },
+    /// How an abort job is pacing itself: calls in flight, its limit, throttling so far.
+    Paced {
+        job: JobId,
+        pace: Pace,
     },
     /// The job stopped: everything attempted has settled; `not_attempted` were never sent.
     JobFinished {
@@ -155,7 +161,8 @@ pub enum Command {
         bucket: String,
         uploads: Vec<UploadRef>,
     },
-    /// Start nothing more for this job; in-flight calls finish.
+    /// Start nothing more for this job; in-flight calls finish. A second one also stops
+    /// what would follow (the count after a stopped Empty and delete).
     CancelJob {
         job: JobId,
     },

@@ -240,6 +240,10 @@ impl App {
                 self.on_aborted(job, upload, result);
                 vec![]
             }
+            Action::Paced { job, pace } => {
+                self.on_paced(job, pace);
+                vec![]
+            }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
             Action::LifecycleLoaded {
                 request,

@@ -35,6 +35,8 @@ pub enum Pending {
     DeleteBucket {
         bucket: String,
     },
+    /// Quit while a job runs.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -289,6 +291,10 @@ impl App {
             } => self.start_delete_objects(bucket, keys, what, folder),
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
+            }
+            Pending::Quit => {
+                self.quit = true;
+                self.cancel_everything()
             }
         }
     }

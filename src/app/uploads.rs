@@ -7,6 +7,7 @@ use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
 use crate::ops::cost::{ACTIVE_WINDOW, is_active};
+use crate::ops::limit::Pace;
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 use crate::text::escape;
 
@@ -439,6 +440,7 @@ impl App {
         let Some(Job {
             bucket,
             cancelling,
+            pace,
             kind: JobKind::Abort(aborts),
             ..
         }) = self.take_job(id)
@@ -466,7 +468,7 @@ impl App {
                     "Clear finished"
                 }
                 .into(),
-                lines: summary_lines(&bucket, &aborts, &not_attempted),
+                lines: summary_lines(&bucket, &aborts, &not_attempted, pace),
             });
             if self.bucket.as_ref().is_some_and(|v| v.name == bucket) {
                 commands = self.load_uploads();
@@ -513,7 +515,12 @@ fn is_row_of(row: &UploadRow, upload: &UploadRef) -> bool {
 }
 
 /// What a finished clear did, for its summary.
-fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -> Vec<String> {
+fn summary_lines(
+    bucket: &str,
+    aborts: &AbortJob,
+    not_attempted: &[UploadRef],
+    pace: Option<Pace>,
+) -> Vec<String> {
     let mut lines = vec![
         format!("Bucket: {}", escape(bucket)),
         format!("Aborted:        {}", format::count(aborts.aborted as u64)),
@@ -527,6 +534,10 @@ fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -
             format::count(not_attempted.len() as u64)
         ),
     ];
+    if let Some(pace) = pace {
+        lines.push(format!("Throttled:      {}", pace.throttled_words()));
+        lines.push(format!("Concurrency:    {}", pace.limit_words()));
+    }
     if !aborts.failed.is_empty() {
         lines.push(String::new());
         lines.push("Failures (they stay in the list, marked):".into());

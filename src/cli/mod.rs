@@ -65,7 +65,8 @@ pub struct Global {
     /// Refuse every write: aborts, deletes and lifecycle changes.
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Aborts or deletes in flight at once [default: 32].
+    /// The most aborts or deletes in flight at once; partsweep starts at 32 and adapts below
+    /// this bound, fewer when the server throttles [default: 256].
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
     /// Config file [default: ~/.config/partsweep/config.toml].

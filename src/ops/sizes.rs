@@ -9,7 +9,6 @@ use futures::{Stream, StreamExt, TryStreamExt, stream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::retry::Backoff;
 use crate::s3::{Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadParts};
 
 /// Buckets scanned at once; they share one limit of ListParts calls in flight.
@@ -60,7 +59,8 @@ impl Size {
 /// after retries is an error.
 pub type Measured = Result<Option<Size>, S3Error>;
 
-/// ListParts of one upload, with every part, retrying throttling and passing faults.
+/// ListParts of one upload, with every part. Like every listing, it is retried by the SDK's
+/// standard retry (3 tries): one retry layer, never two.
 pub async fn read_parts(
     s3: &S3,
     bucket: &str,
@@ -71,17 +71,14 @@ pub async fn read_parts(
     if upload.key_undecodable {
         return Err(S3Error::undecodable_key());
     }
-    Backoff::default()
-        .run(|| {
-            s3.list_parts(
-                bucket,
-                &upload.key,
-                &upload.upload_id,
-                upload.initiated,
-                page_size,
-            )
-        })
-        .await
+    s3.list_parts(
+        bucket,
+        &upload.key,
+        &upload.upload_id,
+        upload.initiated,
+        page_size,
+    )
+    .await
 }
 
 /// One upload's size; see [`Measured`].

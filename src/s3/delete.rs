@@ -419,6 +419,7 @@ impl S3 {
             .delete(delete)
             .customize()
             .mutate_request(self.body_checksums())
+            .config_override(super::one_attempt())
             .send()
             .await?;
         Ok(batch_outcome(objects.len(), &output))

@@ -65,6 +65,11 @@ impl S3Error {
         )
     }
 
+    /// The server asked us to slow down: SlowDown and its kin, or a bare 503.
+    pub fn is_throttling(&self) -> bool {
+        self.kind == ErrorKind::Throttled || self.status == Some(503)
+    }
+
     /// What a user can do about it, when we know.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self.kind {
@@ -137,6 +142,14 @@ fn kind_for_code(code: &str, status: Option<u16>) -> ErrorKind {
     }
 }
 
+/// No connection was made: refused, or the name did not resolve. Nothing reached the server.
+fn never_connected(context: &str) -> bool {
+    let context = context.to_ascii_lowercase();
+    ["refused", "dns", "resolve", "(connect)", "tcp connect"]
+        .iter()
+        .any(|sign| context.contains(sign))
+}
+
 fn mentions_credentials(text: &str) -> bool {
     let text = text.to_ascii_lowercase();
     text.contains("credentials")
@@ -189,20 +202,23 @@ where
                     S3Error::new(ErrorKind::NoCredentials, "no usable credentials")
                 } else if failure.is_timeout() {
                     S3Error::new(ErrorKind::Timeout, "connection timed out")
-                } else if failure.is_io() {
-                    let kind = if context.contains("refused")
-                        || context.contains("dns")
-                        || context.contains("resolve")
-                    {
-                        ErrorKind::Unreachable
-                    } else {
-                        ErrorKind::Transient
-                    };
-                    S3Error::new(kind, format!("connection failed: {}", short(&context)))
-                } else {
+                } else if failure.is_user() {
+                    S3Error::new(
+                        ErrorKind::Other,
+                        format!("request not sent: {}", short(&context)),
+                    )
+                } else if never_connected(&context) {
                     S3Error::new(
                         ErrorKind::Unreachable,
-                        format!("request not sent: {}", short(&context)),
+                        format!("connection failed: {}", short(&context)),
+                    )
+                } else {
+                    // The request may have reached the server (a reset, a connection closed
+                    // before the answer): worth another try for the calls we repeat, which are
+                    // idempotent (an abort, a delete).
+                    S3Error::new(
+                        ErrorKind::Transient,
+                        format!("connection lost: {}", short(&context)),
                     )
                 }
             }

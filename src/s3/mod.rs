@@ -164,6 +164,8 @@ impl S3 {
             .bucket(bucket)
             .key(&upload.key)
             .upload_id(&upload.upload_id)
+            .customize()
+            .config_override(one_attempt())
             .send()
             .await;
         match result {
@@ -254,6 +256,13 @@ impl S3 {
             .await?;
         Ok(())
     }
+}
+
+/// For the calls `ops` repeats itself (aborts, deletes): the SDK tries once, so one layer
+/// decides about retries, with one budget and one concurrency limit per job. Other calls
+/// (listings, single reads and writes) keep the SDK's standard retry, 3 tries.
+fn one_attempt() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 /// Virtual-host addressing needs a DNS name per bucket: an IP address or localhost cannot have one.

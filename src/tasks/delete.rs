@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, DeleteCommand, DeleteEvent, RequestId};
 use crate::ops::delete::{delete_all, delete_bucket_explained};
-use crate::ops::purge::{Phase, Progress, empty_and_delete};
+use crate::ops::purge::{Phase, Progress, empty_and_delete_until};
 use crate::s3::{Entry, ErrorKind, ObjectId, S3, S3Error};
 
 /// The id a cancel names: the request of a count or listing, the job of a delete.
@@ -22,13 +22,14 @@ pub fn cancel_id(command: &DeleteCommand) -> RequestId {
     }
 }
 
-/// Runs one delete command to its end; a cancelled listing sends nothing.
+/// Runs one delete command to its end; a cancelled listing sends nothing. `token` stops
+/// scheduling, `now` also the count after a stopped Empty and delete.
 pub async fn run(
     s3: S3,
     tx: UnboundedSender<Action>,
     command: DeleteCommand,
     concurrency: usize,
-    token: CancellationToken,
+    (token, now): (CancellationToken, CancellationToken),
 ) {
     let event = match command {
         DeleteCommand::CountBucket { request, bucket } => {
@@ -99,10 +100,11 @@ pub async fn run(
             }
         }
         DeleteCommand::EmptyAndDeleteBucket { job, bucket } => {
-            let report = empty_and_delete(&s3, &bucket, concurrency, &token, |progress| {
-                let _ = tx.send(Action::Delete(DeleteEvent::Progress { job, progress }));
-            })
-            .await;
+            let report =
+                empty_and_delete_until(&s3, &bucket, concurrency, &token, &now, |progress| {
+                    let _ = tx.send(Action::Delete(DeleteEvent::Progress { job, progress }));
+                })
+                .await;
             DeleteEvent::BucketPurged { job, report }
         }
     };
