@@ -2,6 +2,9 @@
 //! bucket opened again or listed again is not read twice), the scan that fills the bucket
 //! list's Uploads / Size / Oldest columns, the account summary, the uploads pane's age chart,
 //! and one upload's details. No I/O: sizes arrive as [`SizeEvent`]s.
+//!
+//! Longer than 600 lines on purpose: sizes, the scan, the summary and the chart all read and
+//! update one per-bucket cache, and an abort must change them together.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
