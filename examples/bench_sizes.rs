@@ -159,9 +159,22 @@ async fn bare(garage: &GarageServer, concurrency: usize) -> Result<(f64, f64, u6
 struct ConsoleRun {
     seconds: f64,
     bytes: u64,
-    keys: usize,
-    slowest_key_ms: f64,
+    keys: Keys,
     slowest_frame_ms: f64,
+}
+
+/// Every key pressed while sizes streamed in, each timed with the frame it caused.
+#[derive(Default)]
+struct Keys(Vec<Duration>);
+
+impl Keys {
+    /// The time under which `share` of the keys were handled and drawn, in milliseconds.
+    fn percentile_ms(&self, share: f64) -> f64 {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        let at = ((sorted.len() as f64 * share).ceil() as usize).clamp(1, sorted.len().max(1));
+        sorted.get(at - 1).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    }
 }
 
 /// Runs the console until `done`, pressing a key (alternately down and up) every 50 ms and
@@ -170,10 +183,9 @@ async fn drive(
     console: &mut console::Console,
     limit: Duration,
     done: impl Fn(&App) -> bool,
-) -> Result<(usize, Duration), Error> {
+) -> Result<Keys, Error> {
     let deadline = Instant::now() + limit;
-    let mut keys = 0;
-    let mut slowest = Duration::ZERO;
+    let mut keys = Keys::default();
     while !done(&console.app) {
         if Instant::now() > deadline {
             return Err(format!("not done after {}s", limit.as_secs()).into());
@@ -182,15 +194,14 @@ async fn drive(
         let _ = console
             .run_until(Duration::from_millis(50), "sizes", &done)
             .await;
-        let code = if keys % 2 == 0 {
+        let code = if keys.0.len() % 2 == 0 {
             KeyCode::Down
         } else {
             KeyCode::Up
         };
-        slowest = slowest.max(console.keystroke(code)?);
-        keys += 1;
+        keys.0.push(console.keystroke(code)?);
     }
-    Ok((keys, slowest))
+    Ok(keys)
 }
 
 fn scan_finished(app: &App) -> bool {
@@ -200,15 +211,13 @@ fn scan_finished(app: &App) -> bool {
 async fn bucket_list(s3: &S3, concurrency: usize) -> Result<ConsoleRun, Error> {
     let started = Instant::now();
     let mut console = console::Console::new(s3.clone(), 32)?.with_size_concurrency(concurrency);
-    let (keys, slowest_key) =
-        drive(&mut console, Duration::from_secs(3_600), scan_finished).await?;
+    let keys = drive(&mut console, Duration::from_secs(3_600), scan_finished).await?;
     let seconds = started.elapsed().as_secs_f64();
     let summary = console.app.account_summary();
     Ok(ConsoleRun {
         seconds,
         bytes: summary.bytes,
         keys,
-        slowest_key_ms: slowest_key.as_secs_f64() * 1e3,
         slowest_frame_ms: console.slowest_frame.as_secs_f64() * 1e3,
     })
 }
@@ -235,8 +244,7 @@ async fn uploads_pane(s3: &S3, concurrency: usize) -> Result<ConsoleRun, Error> 
         .await?;
     let started = Instant::now();
     console.press(KeyCode::Char('u'));
-    let (keys, slowest_key) =
-        drive(&mut console, Duration::from_secs(3_600), every_row_sized).await?;
+    let keys = drive(&mut console, Duration::from_secs(3_600), every_row_sized).await?;
     let seconds = started.elapsed().as_secs_f64();
     let bytes = console.app.bucket.as_ref().map_or(0, |view| {
         view.uploads
@@ -250,7 +258,6 @@ async fn uploads_pane(s3: &S3, concurrency: usize) -> Result<ConsoleRun, Error> 
         seconds,
         bytes,
         keys,
-        slowest_key_ms: slowest_key.as_secs_f64() * 1e3,
         slowest_frame_ms: console.slowest_frame.as_secs_f64() * 1e3,
     })
 }
@@ -291,15 +298,15 @@ async fn main() -> Result<(), Error> {
          nothing known to every size known (listing included):\n"
     );
     println!(
-        "| path | seconds | uploads/s | vs bare | keys pressed | slowest key + frame | slowest frame |"
+        "| path | seconds | uploads/s | vs bare | keys pressed | key + frame, median | 99th percentile | slowest | slowest frame |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     println!(
-        "| bare aws-sdk-s3: list, then a ListParts loop | {bare_seconds:.2} | {:.0} | 100 % | - | - | - |",
+        "| bare aws-sdk-s3: list, then a ListParts loop | {bare_seconds:.2} | {:.0} | 100 % | - | - | - | - | - |",
         rate(bare_seconds)
     );
     println!(
-        "| (of which the ListParts loop alone) | {parts_seconds:.2} | {:.0} | | | | |",
+        "| (of which the ListParts loop alone) | {parts_seconds:.2} | {:.0} | | | | | | |",
         rate(parts_seconds)
     );
     for (what, run) in [
@@ -310,12 +317,14 @@ async fn main() -> Result<(), Error> {
         ),
     ] {
         println!(
-            "| {what} | {:.2} | {:.0} | {:.0} % | {} | {:.1} ms | {:.1} ms |",
+            "| {what} | {:.2} | {:.0} | {:.0} % | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
             run.seconds,
             rate(run.seconds),
             100.0 * bare_seconds / run.seconds,
-            run.keys,
-            run.slowest_key_ms,
+            run.keys.0.len(),
+            run.keys.percentile_ms(0.5),
+            run.keys.percentile_ms(0.99),
+            run.keys.percentile_ms(1.0),
             run.slowest_frame_ms
         );
     }
