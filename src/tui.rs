@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::action::Action;
 use crate::app::App;
+use crate::ops::journal::{self, Journal, Via};
 use crate::s3::S3;
 use crate::tasks::Tasks;
 
@@ -42,7 +43,10 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
     };
     let mut app = App::new(location, settings.read_only, unix_now());
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut tasks = Tasks::new(s3, tx);
+    let journal = Journal::open(journal::default_path(), &s3, Via::Console, |warning| {
+        tracing::warn!("{warning}")
+    });
+    let mut tasks = Tasks::new(s3, tx, journal);
     tasks.concurrency = settings.concurrency;
     tasks.page_size = settings.page_size;
 

@@ -6,8 +6,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::{Context, Exit};
 use super::output::{Format, OutputArgs, UploadRow};
-use crate::s3::{AbortOutcome, S3Error, UploadRef};
 use crate::ops::abort::abort_all;
+use crate::s3::{AbortOutcome, S3Error, UploadRef};
 use crate::text::escape;
 
 #[derive(Debug, Clone, Args)]
@@ -57,6 +57,7 @@ pub async fn run(ctx: &mut Context, args: AbortArgs) -> Exit {
     let never_started = CancellationToken::new();
     abort_all(
         &ctx.s3,
+        &ctx.journal,
         &args.bucket,
         vec![upload.clone()],
         1,

@@ -16,8 +16,8 @@ use super::prompt::{self, CancelOnCtrlC, Consent, NEEDS_YES};
 use super::uploads::old_enough;
 use super::{Location, parse_age, parse_location};
 use crate::format;
-use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 use crate::ops::abort::abort_all;
+use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 
 #[derive(Debug, Clone, Args)]
 pub struct ClearArgs {
@@ -233,6 +233,7 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, uploads: Vec<Upload>)
     let (out, messages) = (&mut ctx.out, &mut ctx.messages);
     let not_attempted = abort_all(
         &ctx.s3,
+        &ctx.journal,
         bucket,
         refs,
         ctx.concurrency,

@@ -162,9 +162,16 @@ async fn ending(ctx: &mut Context, args: RbArgs) -> Ending {
     let token = CancellationToken::new();
     let ctrl_c = CancelOnCtrlC::new(&token);
     let messages = &mut ctx.messages;
-    let report = empty_and_delete(&ctx.s3, bucket, ctx.concurrency, &token, |progress| {
-        messages.progress(&progress.line());
-    })
+    let report = empty_and_delete(
+        &ctx.s3,
+        &ctx.journal,
+        bucket,
+        ctx.concurrency,
+        &token,
+        |progress| {
+            messages.progress(&progress.line());
+        },
+    )
     .await;
     drop(ctrl_c);
     ctx.messages.clear_progress();
@@ -185,7 +192,7 @@ async fn delete_if_empty(ctx: &mut Context, bucket: &str, before: &BucketContent
         ));
         return Ending::new(Exit::Failure, "not_empty", lines);
     }
-    match delete_bucket_explained(&ctx.s3, bucket).await {
+    match delete_bucket_explained(&ctx.s3, &ctx.journal, bucket).await {
         Ok(()) => Ending::new(
             Exit::Success,
             "deleted",

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::Journal;
 use super::retry::Backoff;
 use crate::s3::{AbortOutcome, ErrorKind, S3, S3Error, UploadRef};
 
@@ -15,9 +16,11 @@ pub const GIVE_UP_AFTER_UNREACHABLE: usize = 8;
 
 /// Aborts exactly `uploads`, at most `concurrency` at a time, retrying throttling and passing
 /// faults. Cancelling stops new aborts at once; those in flight finish and are reported.
+/// Each result goes to `journal` as it arrives, before `report` hears of it.
 /// Returns the uploads that were never attempted.
 pub async fn abort_all(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     uploads: Vec<UploadRef>,
     concurrency: usize,
@@ -55,6 +58,7 @@ pub async fn abort_all(
             }
             _ => unreachable_in_a_row = 0,
         }
+        journal.aborted(bucket, &uploads[i], &result);
         report(uploads[i].clone(), result);
     }
     drop(results);

@@ -4,6 +4,7 @@
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::Journal;
 use super::retry::Backoff;
 use crate::format;
 use crate::s3::{BucketContents, KeyFailure, MAX_DELETE_BATCH, ObjectId, S3, S3Error};
@@ -23,27 +24,27 @@ pub struct DeleteReport {
 }
 
 /// Deletes exactly `objects`, in DeleteObjects batches of up to 1,000, a few batches at a
-/// time. Cancelling (or, with `stop_on_failure`, the first refused key) starts no new batch;
-/// batches in flight finish and are counted. `progress` gets the number settled so far.
+/// time. Cancelling starts no new batch; batches in flight finish and are counted. Each
+/// batch's keys go to `journal` as its answer arrives; `progress` then gets the number
+/// settled so far and the report so far (a caller that stops at the first failure cancels).
 pub async fn delete_all(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     objects: Vec<ObjectId>,
     concurrency: usize,
     token: &CancellationToken,
-    stop_on_failure: bool,
-    mut progress: impl FnMut(usize),
+    mut progress: impl FnMut(usize, &DeleteReport),
 ) -> DeleteReport {
     let mut report = DeleteReport {
         requested: objects.len(),
         ..DeleteReport::default()
     };
-    let stop = token.child_token();
     let backoff = Backoff::default();
     let batch_count = objects.len().div_ceil(MAX_DELETE_BATCH);
     let objects = &objects;
     let mut results = stream::iter(0..batch_count)
-        .take_while(|_| std::future::ready(!stop.is_cancelled()))
+        .take_while(|_| std::future::ready(!token.is_cancelled()))
         .map(|i| {
             let backoff = &backoff;
             async move {
@@ -57,6 +58,7 @@ pub async fn delete_all(
     let mut settled = 0;
     while let Some((batch, result)) = results.next().await {
         settled += batch.len();
+        journal.deleted(bucket, batch, &result);
         match result {
             Ok(outcome) => {
                 report.deleted += outcome.deleted;
@@ -69,10 +71,7 @@ pub async fn delete_all(
                 message: err.display_line(),
             })),
         }
-        if stop_on_failure && !report.failed.is_empty() {
-            stop.cancel();
-        }
-        progress(settled);
+        progress(settled, &report);
     }
     report.not_attempted = report.requested - settled;
     report.cancelled = token.is_cancelled();
@@ -118,9 +117,15 @@ impl Refusal {
     }
 }
 
-/// DeleteBucket, explained when refused.
-pub async fn delete_bucket_explained(s3: &S3, bucket: &str) -> Result<(), Refusal> {
-    match s3.delete_bucket(bucket).await {
+/// DeleteBucket, recorded in `journal`, explained when refused.
+pub async fn delete_bucket_explained(
+    s3: &S3,
+    journal: &Journal,
+    bucket: &str,
+) -> Result<(), Refusal> {
+    let result = s3.delete_bucket(bucket).await;
+    journal.bucket_deleted(bucket, &result);
+    match result {
         Ok(()) => Ok(()),
         Err(error) => Err(Refusal {
             error,

@@ -2,8 +2,9 @@
 //! and how well a bucket's rules clear incomplete uploads. The console's form and
 //! `partsweep lifecycle` both use these, so both refuse and warn alike.
 
+use super::journal::Journal;
 use crate::format;
-use crate::s3::{LifecycleRule, RuleScope};
+use crate::s3::{LifecycleRule, RuleChange, RuleScope, S3, S3Error};
 use crate::text::escape;
 
 pub const MIN_DAYS: i32 = 1;
@@ -96,6 +97,19 @@ pub fn check_abort_rule(
         }
     }
     check
+}
+
+/// Makes `change` to the bucket's rules (the others stay as they are), records it in
+/// `journal`, and returns the rules the server holds afterwards.
+pub async fn change(
+    s3: &S3,
+    journal: &Journal,
+    bucket: &str,
+    change: &RuleChange,
+) -> Result<Vec<LifecycleRule>, S3Error> {
+    let result = s3.change_lifecycle(bucket, change).await;
+    journal.rule_changed(bucket, change, &result);
+    result
 }
 
 /// A rule id not yet used in the bucket.

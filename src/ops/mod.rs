@@ -4,6 +4,7 @@
 
 pub mod abort;
 pub mod delete;
+pub mod journal;
 pub mod lifecycle;
 pub mod purge;
 pub mod retry;

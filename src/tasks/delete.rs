@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, DeleteCommand, DeleteEvent, RequestId};
 use crate::ops::delete::{delete_all, delete_bucket_explained};
+use crate::ops::journal::Journal;
 use crate::ops::purge::{Phase, Progress, empty_and_delete};
 use crate::s3::{ObjectId, S3};
 
@@ -25,6 +26,7 @@ pub fn cancel_id(command: &DeleteCommand) -> RequestId {
 /// Runs one delete command to its end; a cancelled listing sends nothing.
 pub async fn run(
     s3: S3,
+    journal: Journal,
     tx: UnboundedSender<Action>,
     command: DeleteCommand,
     concurrency: usize,
@@ -65,22 +67,30 @@ pub async fn run(
         DeleteCommand::DeleteObjects { job, bucket, keys } => {
             let total = keys.len() as u64;
             let objects = keys.into_iter().map(ObjectId::key).collect();
-            let report = delete_all(&s3, &bucket, objects, concurrency, &token, false, |done| {
-                let _ = tx.send(Action::Delete(DeleteEvent::Progress {
-                    job,
-                    progress: Progress {
-                        phase: Phase::DeleteObjects,
-                        listing: false,
-                        done: done as u64,
-                        total,
-                    },
-                }));
-            })
+            let report = delete_all(
+                &s3,
+                &journal,
+                &bucket,
+                objects,
+                concurrency,
+                &token,
+                |done, _| {
+                    let _ = tx.send(Action::Delete(DeleteEvent::Progress {
+                        job,
+                        progress: Progress {
+                            phase: Phase::DeleteObjects,
+                            listing: false,
+                            done: done as u64,
+                            total,
+                        },
+                    }));
+                },
+            )
             .await;
             DeleteEvent::ObjectsDeleted { job, report }
         }
         DeleteCommand::DeleteBucket { job, bucket } => {
-            let result = delete_bucket_explained(&s3, &bucket).await;
+            let result = delete_bucket_explained(&s3, &journal, &bucket).await;
             DeleteEvent::BucketDeleted {
                 job,
                 bucket,
@@ -88,10 +98,11 @@ pub async fn run(
             }
         }
         DeleteCommand::EmptyAndDeleteBucket { job, bucket } => {
-            let report = empty_and_delete(&s3, &bucket, concurrency, &token, |progress| {
-                let _ = tx.send(Action::Delete(DeleteEvent::Progress { job, progress }));
-            })
-            .await;
+            let report =
+                empty_and_delete(&s3, &journal, &bucket, concurrency, &token, |progress| {
+                    let _ = tx.send(Action::Delete(DeleteEvent::Progress { job, progress }));
+                })
+                .await;
             DeleteEvent::BucketPurged { job, report }
         }
     };

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command};
 use crate::ops::abort::abort_all;
+use crate::ops::journal::Journal;
 use crate::s3::{S3, S3Error};
 
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -20,16 +21,19 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 pub struct Tasks {
     s3: S3,
     tx: UnboundedSender<Action>,
+    /// Every write is recorded here as its result arrives.
+    journal: Journal,
     pub concurrency: usize,
     pub page_size: Option<i32>,
     running: HashMap<u64, CancellationToken>,
 }
 
 impl Tasks {
-    pub fn new(s3: S3, tx: UnboundedSender<Action>) -> Self {
+    pub fn new(s3: S3, tx: UnboundedSender<Action>, journal: Journal) -> Self {
         Tasks {
             s3,
             tx,
+            journal,
             concurrency: DEFAULT_CONCURRENCY,
             page_size: None,
             running: HashMap::new(),
@@ -94,9 +98,11 @@ impl Tasks {
             } => {
                 let token = self.token(job);
                 let concurrency = self.concurrency;
+                let journal = self.journal.clone();
                 tokio::spawn(async move {
                     let not_attempted = abort_all(
                         &s3,
+                        &journal,
                         &bucket,
                         uploads,
                         concurrency,
@@ -114,11 +120,19 @@ impl Tasks {
                 });
             }
             Command::Lifecycle(command) => {
-                tokio::spawn(lifecycle::run(s3, tx, command));
+                tokio::spawn(lifecycle::run(s3, self.journal.clone(), tx, command));
             }
             Command::Delete(command) => {
                 let token = self.token(delete::cancel_id(&command));
-                tokio::spawn(delete::run(s3, tx, command, self.concurrency, token));
+                let journal = self.journal.clone();
+                tokio::spawn(delete::run(
+                    s3,
+                    journal,
+                    tx,
+                    command,
+                    self.concurrency,
+                    token,
+                ));
             }
         }
     }
