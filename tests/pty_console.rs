@@ -37,8 +37,10 @@ impl Screen {
     }
 }
 
+/// The console against Garage (or `endpoint`), its journal and log under `state`.
 fn spawn_console(
     endpoint: Option<&str>,
+    state: &std::path::Path,
     extra_args: &[&str],
 ) -> (
     Box<dyn portable_pty::Child + Send + Sync>,
@@ -69,6 +71,8 @@ fn spawn_console(
         "/nonexistent/partsweep-test-credentials",
     );
     cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+    cmd.env("XDG_STATE_HOME", state);
+    cmd.env_remove("PARTSWEEP_JOURNAL");
     cmd.env("TERM", "xterm-256color");
     let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
     drop(pair.slave);
@@ -124,10 +128,14 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
     sorted.sort();
     let (first_key, first_id) = sorted[0].clone();
 
-    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(|| spawn_console(None, &[]))
-        .await
-        .expect("spawn");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
+    let (mut child, mut keys, screen) =
+        tokio::task::spawn_blocking(move || spawn_console(None, &state_home, &[]))
+            .await
+            .expect("spawn");
     let bucket_name = bucket.clone();
+    let dialog_key = first_key.clone();
     let result = tokio::task::spawn_blocking(move || {
         screen.wait_for(&bucket_name);
         send(&mut keys, &format!("/{bucket_name}\r"));
@@ -136,7 +144,7 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
         send(&mut keys, "d");
         screen.wait_for("Abort incomplete upload");
         assert!(
-            screen.text().contains(&first_key),
+            screen.text().contains(&dialog_key),
             "the dialog names the key:\n{}",
             screen.text()
         );
@@ -162,6 +170,34 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
         left.iter().all(|u| *u.upload_id != *result),
         "the aborted upload is gone"
     );
+
+    let journal = std::fs::read_to_string(state.path().join("partsweep/journal.jsonl"))
+        .expect("the console keeps a journal");
+    let lines: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{journal}");
+    let line = &lines[0];
+    assert_eq!(
+        (
+            &line["via"],
+            &line["action"],
+            &line["bucket"],
+            &line["key"],
+            &line["upload_id"],
+            &line["outcome"],
+        ),
+        (
+            &"console".into(),
+            &"abort_upload".into(),
+            &bucket.as_str().into(),
+            &first_key.as_str().into(),
+            &result.as_str().into(),
+            &"aborted".into(),
+        ),
+        "{journal}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -169,8 +205,10 @@ async fn read_only_console_refuses_to_abort() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "ro").await;
     common::start_uploads(&s3, &bucket, "ro/", 1).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
     let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(None, &["--read-only"]))
+        tokio::task::spawn_blocking(move || spawn_console(None, &state_home, &["--read-only"]))
             .await
             .expect("spawn");
     let bucket_name = bucket.clone();
@@ -188,14 +226,21 @@ async fn read_only_console_refuses_to_abort() {
     .await
     .expect("console session");
     assert_eq!(common::all_uploads(&s3, &bucket).await.len(), 1);
+    assert!(
+        !state.path().join("partsweep/journal.jsonl").exists(),
+        "a refused write is not a write"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_endpoint_is_shown_not_crashed_on() {
-    let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(Some("http://127.0.0.1:9"), &[]))
-            .await
-            .expect("spawn");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
+    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+        spawn_console(Some("http://127.0.0.1:9"), &state_home, &[])
+    })
+    .await
+    .expect("spawn");
     tokio::task::spawn_blocking(move || {
         screen.wait_for("listing buckets");
         send(&mut keys, "q");

@@ -28,7 +28,11 @@ pub const PATH_VAR: &str = "PARTSWEEP_JOURNAL";
 /// Where the journal lives: `$PARTSWEEP_JOURNAL`, else `$XDG_STATE_HOME/partsweep/journal.jsonl`,
 /// else `~/.local/state/partsweep/journal.jsonl`. `None` when none of them is set.
 pub fn default_path() -> Option<PathBuf> {
-    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    path_from(|name| std::env::var_os(name))
+}
+
+fn path_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let set = |name: &str| var(name).filter(|value| !value.is_empty());
     if let Some(path) = set(PATH_VAR) {
         return Some(PathBuf::from(path));
     }
@@ -578,6 +582,41 @@ mod tests {
             .lines()
             .map(|line| serde_json::from_str(line).expect("a JSON line"))
             .collect()
+    }
+
+    #[test]
+    fn the_journal_lives_in_the_state_directory_unless_told_otherwise() {
+        let env = |pairs: &'static [(&str, &str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(set, _)| *set == name)
+                    .map(|(_, value)| value.into())
+            }
+        };
+        let home = env(&[("HOME", "/home/ann")]);
+        assert_eq!(
+            path_from(home),
+            Some(PathBuf::from(
+                "/home/ann/.local/state/partsweep/journal.jsonl"
+            ))
+        );
+        let xdg = env(&[("HOME", "/home/ann"), ("XDG_STATE_HOME", "/var/ann")]);
+        assert_eq!(
+            path_from(xdg),
+            Some(PathBuf::from("/var/ann/partsweep/journal.jsonl"))
+        );
+        let relative_xdg = env(&[("HOME", "/home/ann"), ("XDG_STATE_HOME", "state")]);
+        assert_eq!(
+            path_from(relative_xdg),
+            Some(PathBuf::from(
+                "/home/ann/.local/state/partsweep/journal.jsonl"
+            )),
+            "the XDG spec says a relative path is invalid and ignored"
+        );
+        let overridden = env(&[("HOME", "/home/ann"), (PATH_VAR, "/tmp/j.jsonl")]);
+        assert_eq!(path_from(overridden), Some(PathBuf::from("/tmp/j.jsonl")));
+        assert_eq!(path_from(env(&[])), None);
     }
 
     #[test]
