@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::journal::History;
 use crate::ops::purge::{Progress, PurgeReport};
 use crate::s3::{
     AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
@@ -65,6 +66,16 @@ pub enum Action {
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
+    /// The journal read back for the History pane; `journal` says where it is kept.
+    HistoryLoaded {
+        request: RequestId,
+        journal: String,
+        result: Result<History, String>,
+    },
+    /// The journal cannot be written: the writes go on, unrecorded from here on.
+    JournalFailed {
+        problem: String,
+    },
 }
 
 /// Progress and results of the delete commands, one variant per kind of news.
@@ -135,6 +146,10 @@ pub enum Command {
     },
     Lifecycle(LifecycleCommand),
     Delete(DeleteCommand),
+    /// Read the journal, newest first (answered by `HistoryLoaded`).
+    LoadHistory {
+        request: RequestId,
+    },
 }
 
 /// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).

@@ -50,8 +50,11 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
     };
     let mut app = App::new(location, settings.read_only, unix_now()).with_keymap(keymap);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let journal = Journal::open(journal::default_path(), &s3, Via::Console, |warning| {
-        tracing::warn!("{warning}")
+    let warnings = tx.clone();
+    let journal = Journal::open(journal::default_path(), &s3, Via::Console, move |problem| {
+        let _ = warnings.send(Action::JournalFailed {
+            problem: problem.to_owned(),
+        });
     });
     let mut tasks = Tasks::new(s3, tx, journal);
     tasks.concurrency = settings.concurrency;

@@ -5,6 +5,7 @@
 //! (`routing.rs`) and the screen draws it bottom to top. One [`Job`] runs at a time.
 
 pub mod delete;
+mod history;
 mod job;
 pub mod lifecycle;
 mod modal;
@@ -19,6 +20,7 @@ mod uploads;
 use std::collections::{HashMap, HashSet};
 
 pub use delete::{BlockedChoice, DeleteJobKind, Deletion};
+pub use history::{HISTORY_SORTS, HistoryRow, HistoryView};
 pub use job::{AbortJob, Job, JobKind};
 pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use modal::{Modal, Pending};
@@ -97,6 +99,10 @@ pub struct App {
     pub location: String,
     pub buckets: Listing<Bucket>,
     pub bucket: Option<BucketView>,
+    /// The History pane, open over the bucket list or the bucket shown.
+    pub history: Option<HistoryView>,
+    /// Why the journal cannot be written, once it failed.
+    pub journal_problem: Option<String>,
     /// What is open over the panes, bottom to top; the top one gets the keys.
     pub modals: Vec<Modal>,
     pub toast: Option<Toast>,
@@ -123,6 +129,8 @@ impl App {
             location: location.into(),
             buckets: Listing::default(),
             bucket: None,
+            history: None,
+            journal_problem: None,
             modals: Vec::new(),
             toast: None,
             job: None,
@@ -151,6 +159,9 @@ impl App {
 
     /// The pane the keys go to when nothing is open over it.
     pub fn scope(&self) -> Scope {
+        if self.history.is_some() {
+            return Scope::History;
+        }
         match &self.bucket {
             None => Scope::Buckets,
             Some(view) => match view.tab {
@@ -177,6 +188,9 @@ impl App {
             view.files.table.settle();
             view.uploads.table.settle();
             view.lifecycle.table.settle();
+        }
+        if let Some(view) = &mut self.history {
+            view.listing.table.settle();
         }
         if self.toast.as_ref().is_some_and(|t| t.until <= self.millis) {
             self.toast = None;
@@ -269,6 +283,18 @@ impl App {
             }) => self.on_bucket_deleted(job, bucket, result),
             Action::Delete(DeleteEvent::BucketPurged { job, report }) => {
                 self.on_bucket_purged(job, report)
+            }
+            Action::HistoryLoaded {
+                request,
+                journal,
+                result,
+            } => {
+                self.on_history_loaded(request, journal, result);
+                vec![]
+            }
+            Action::JournalFailed { problem } => {
+                self.on_journal_failed(problem);
+                vec![]
             }
         }
     }

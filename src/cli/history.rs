@@ -36,7 +36,7 @@ pub fn run(args: HistoryArgs, no_color: bool) -> Exit {
         ));
         return Exit::Failure;
     };
-    let history = match journal::read(&path) {
+    let history = match journal::read(&path, None) {
         Ok(history) => history,
         Err(err) => {
             messages.error(&format!("cannot read {}: {err}", path.display()));

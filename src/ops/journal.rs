@@ -488,24 +488,32 @@ pub struct History {
     pub entries: Vec<Entry>,
     /// Lines that are not journal entries (a write cut short, a hand edit), skipped.
     pub unreadable: usize,
+    /// Older lines past the limit asked for, not read.
+    pub left_out: usize,
 }
 
-/// Reads the journal at `path`; a journal never written is empty.
-pub fn read(path: &Path) -> io::Result<History> {
+/// Reads the journal at `path`, at most `limit` entries (the newest); a journal never
+/// written is empty.
+pub fn read(path: &Path, limit: Option<usize>) -> io::Result<History> {
     let text = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(History::default()),
         Err(err) => return Err(err),
     };
-    Ok(parse(&text))
+    Ok(parse(&text, limit))
 }
 
 /// Lines of JSON, oldest first as appended, into entries newest first. Lines from writers
 /// running at once may be a second out of order: time decides, then the order in the file.
-pub fn parse(text: &[u8]) -> History {
+pub fn parse(text: &[u8], limit: Option<usize>) -> History {
     let mut history = History::default();
-    for line in text.split(|&byte| byte == b'\n') {
+    let limit = limit.unwrap_or(usize::MAX);
+    for line in text.rsplit(|&byte| byte == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if history.entries.len() >= limit {
+            history.left_out += 1;
             continue;
         }
         match serde_json::from_slice::<Entry>(line) {
@@ -513,7 +521,6 @@ pub fn parse(text: &[u8]) -> History {
             Err(_) => history.unreadable += 1,
         }
     }
-    history.entries.reverse();
     history
         .entries
         .sort_by_key(|entry| std::cmp::Reverse(entry.time));
@@ -798,7 +805,7 @@ mod tests {
         }
         let mut text = std::fs::read(&path).expect("journal");
         text.extend_from_slice(b"{\"time\":\"2026-");
-        let history = parse(&text);
+        let history = parse(&text, None);
         assert_eq!(history.unreadable, 1);
         let keys: Vec<_> = history.entries.iter().map(Entry::target).collect();
         assert_eq!(
@@ -807,7 +814,12 @@ mod tests {
             "same second: later in the file first"
         );
         assert_eq!(history.entries[0].time, history.entries[1].time);
-        let missing = read(&dir.path().join("none.jsonl")).expect("a missing journal is empty");
+        let newest = parse(&text, Some(1));
+        assert_eq!(newest.entries.len(), 1);
+        assert_eq!(newest.entries[0].target(), "second");
+        assert_eq!((newest.unreadable, newest.left_out), (1, 1));
+        let missing =
+            read(&dir.path().join("none.jsonl"), None).expect("a missing journal is empty");
         assert!(missing.entries.is_empty());
     }
 
@@ -830,7 +842,7 @@ mod tests {
         };
         let line = serde_json::to_string(&entry).expect("json");
         assert!(line.contains("\"time\":\"2026-05-28T20:26:40Z\""), "{line}");
-        assert_eq!(parse(line.as_bytes()).entries, [entry]);
+        assert_eq!(parse(line.as_bytes(), None).entries, [entry]);
     }
 
     #[test]

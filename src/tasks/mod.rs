@@ -6,6 +6,7 @@ mod delete;
 mod lifecycle;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
@@ -13,10 +14,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command};
 use crate::ops::abort::abort_all;
-use crate::ops::journal::Journal;
+use crate::ops::journal::{self, Journal};
 use crate::s3::{S3, S3Error};
 
 pub const DEFAULT_CONCURRENCY: usize = 32;
+/// The newest journal entries the History pane holds; `partsweep history` lists them all.
+pub const HISTORY_LIMIT: usize = 100_000;
 
 pub struct Tasks {
     s3: S3,
@@ -121,6 +124,38 @@ impl Tasks {
             }
             Command::Lifecycle(command) => {
                 tokio::spawn(lifecycle::run(s3, self.journal.clone(), tx, command));
+            }
+            Command::LoadHistory { request } => {
+                let path = self.journal.path().map(Path::to_owned);
+                tokio::spawn(async move {
+                    let (journal, result) = match path {
+                        Some(path) => {
+                            let shown = path.display().to_string();
+                            let read = tokio::task::spawn_blocking(move || {
+                                journal::read(&path, Some(HISTORY_LIMIT))
+                            })
+                            .await;
+                            let result = match read {
+                                Ok(Ok(history)) => Ok(history),
+                                Ok(Err(err)) => Err(format!("cannot read {shown}: {err}")),
+                                Err(err) => Err(format!("cannot read {shown}: {err}")),
+                            };
+                            (shown, result)
+                        }
+                        None => (
+                            "nowhere".to_owned(),
+                            Err(format!(
+                                "no journal: set XDG_STATE_HOME, HOME or {}",
+                                journal::PATH_VAR
+                            )),
+                        ),
+                    };
+                    let _ = tx.send(Action::HistoryLoaded {
+                        request,
+                        journal,
+                        result,
+                    });
+                });
             }
             Command::Delete(command) => {
                 let token = self.token(delete::cancel_id(&command));
