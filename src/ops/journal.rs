@@ -303,7 +303,7 @@ impl Journal {
         let (outcome, error) = match result {
             Ok(AbortOutcome::Aborted) => (Outcome::Aborted, None),
             Ok(AbortOutcome::AlreadyGone) => (Outcome::AlreadyGone, None),
-            Err(err) => (Outcome::Failed, Some(err.display_line())),
+            Err(err) => (Outcome::Failed, Some(answer(err))),
         };
         let mut entry = self.entry(&inner.origin, WriteKind::AbortUpload, bucket, outcome);
         entry.key = Some(upload.key.clone());
@@ -326,13 +326,8 @@ impl Journal {
                     .failed
                     .iter()
                     .find(|f| f.key == object.key && f.version_id == object.version_id)
-                    .map(|f| match &f.code {
-                        Some(code) if !f.message.contains(code.as_str()) => {
-                            format!("{} ({code})", f.message)
-                        }
-                        _ => f.message.clone(),
-                    }),
-                Err(err) => Some(err.display_line()),
+                    .map(|f| with_code(&f.message, f.code.as_deref())),
+                Err(err) => Some(answer(err)),
             };
             let outcome = match error {
                 Some(_) => Outcome::Failed,
@@ -356,7 +351,7 @@ impl Journal {
             bucket,
             outcome_of(result, Outcome::Deleted),
         );
-        entry.error = result.as_ref().err().map(S3Error::display_line);
+        entry.error = result.as_ref().err().map(answer);
         inner.append(&[entry]);
     }
 
@@ -376,8 +371,20 @@ impl Journal {
         );
         entry.rule = Some(change.rule_id().to_owned());
         entry.detail = describe_change(change);
-        entry.error = result.as_ref().err().map(S3Error::display_line);
+        entry.error = result.as_ref().err().map(answer);
         inner.append(&[entry]);
+    }
+}
+
+/// The server's answer, exact (no hint, nothing escaped): `Access Denied (AccessDenied)`.
+fn answer(err: &S3Error) -> String {
+    with_code(&err.message, err.code.as_deref())
+}
+
+fn with_code(message: &str, code: Option<&str>) -> String {
+    match code {
+        Some(code) if !message.contains(code) => format!("{message} ({code})"),
+        _ => message.to_owned(),
     }
 }
 
@@ -666,12 +673,9 @@ mod tests {
             "RFC 3339 to the second: {time}"
         );
         assert_eq!(lines[1]["outcome"], "failed");
-        assert!(
-            lines[1]["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("Access Denied")),
-            "{}",
-            lines[1]
+        assert_eq!(
+            lines[1]["error"], "Access Denied (AccessDenied)",
+            "the server's answer, without the console's hint"
         );
     }
 
@@ -789,6 +793,31 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("journal.jsonl"), "{warnings:?}");
         assert!(warnings[0].contains("not recorded"), "{warnings:?}");
+    }
+
+    /// A console and a script writing at once: two handles on one file, many threads each.
+    #[test]
+    fn writers_at_once_never_interleave_their_lines() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("journal.jsonl");
+        let (console, _) = origin_journal(path.clone());
+        let (script, _) = origin_journal(path.clone());
+        let batch: Vec<ObjectId> = (0..200)
+            .map(|i| ObjectId::key(format!("folder/{i:04}-{}", "x".repeat(300))))
+            .collect();
+        std::thread::scope(|scope| {
+            for journal in [&console, &script, &console, &script] {
+                let batch = &batch;
+                scope.spawn(move || {
+                    for _ in 0..10 {
+                        journal.deleted("b", batch, &Ok(BatchOutcome::default()));
+                    }
+                });
+            }
+        });
+        let history = read(&path, None).expect("journal");
+        assert_eq!(history.unreadable, 0, "every line is whole");
+        assert_eq!(history.entries.len(), 4 * 10 * 200);
     }
 
     #[test]
