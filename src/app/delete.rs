@@ -152,6 +152,7 @@ impl App {
                     bucket,
                     what: plural(n, "marked file", "marked files"),
                     keys,
+                    folder: None,
                 },
             });
             return vec![];
@@ -178,6 +179,7 @@ impl App {
                     bucket,
                     what: escape(&entry.key).into_owned(),
                     keys: vec![entry.key.clone()],
+                    folder: None,
                 },
             };
             self.push_modal(question);
@@ -332,6 +334,7 @@ impl App {
         bucket: String,
         keys: Vec<String>,
         what: String,
+        folder: Option<String>,
     ) -> Vec<Command> {
         self.deletion.marked.clear();
         let job = self.start_job(
@@ -345,6 +348,7 @@ impl App {
             job,
             bucket,
             keys,
+            folder,
         })]
     }
 
@@ -517,6 +521,7 @@ impl App {
                     escape(&prefix)
                 ),
                 keys,
+                folder: Some(prefix),
             },
         });
     }
@@ -529,7 +534,7 @@ impl App {
             DeleteJobKind::Objects { what } => what,
             DeleteJobKind::DeleteBucket | DeleteJobKind::EmptyAndDelete => String::new(),
         };
-        if report.requested == 1 && report.deleted == 1 {
+        if report.requested == 1 && report.deleted == 1 && report.left_behind.is_none() {
             self.toast(Level::Info, format!("deleted {what}"));
         } else {
             let mut lines = vec![
@@ -544,6 +549,10 @@ impl App {
                     format::count(report.not_attempted as u64)
                 ),
             ];
+            if let Some(left) = &report.left_behind {
+                lines.push(String::new());
+                lines.push(left.clone());
+            }
             if !report.failed.is_empty() {
                 lines.push(String::new());
                 lines.push("The server refused these keys:".into());

@@ -25,6 +25,8 @@ pub enum Pending {
         bucket: String,
         keys: Vec<String>,
         what: String,
+        /// Set when the keys are a whole folder's listing.
+        folder: Option<String>,
     },
     /// DeleteBucket on a bucket the pre-check found empty.
     DeleteBucket {
@@ -186,9 +188,12 @@ impl App {
                 clear_all,
             } => self.start_aborts(bucket, uploads, clear_all),
             Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
-            Pending::DeleteObjects { bucket, keys, what } => {
-                self.start_delete_objects(bucket, keys, what)
-            }
+            Pending::DeleteObjects {
+                bucket,
+                keys,
+                what,
+                folder,
+            } => self.start_delete_objects(bucket, keys, what, folder),
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
             }
