@@ -7,7 +7,7 @@ use crate::ops::journal::History;
 use crate::ops::purge::{Progress, PurgeReport};
 use crate::s3::{
     AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
-    Upload, UploadRef,
+    Upload, UploadRef, Written,
 };
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
@@ -57,12 +57,12 @@ pub enum Action {
         bucket: String,
         result: Result<Vec<LifecycleRule>, S3Error>,
     },
-    /// A rule change was written; `result` holds the rules read back afterwards.
+    /// A rule change ended: refused or failed, or written (with the rules read back afterwards).
     LifecycleChanged {
         request: RequestId,
         bucket: String,
         change: RuleChange,
-        result: Result<Vec<LifecycleRule>, S3Error>,
+        result: Result<Written, S3Error>,
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
@@ -116,7 +116,7 @@ pub enum DeleteEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadBuckets {
         request: RequestId,
@@ -153,7 +153,7 @@ pub enum Command {
 }
 
 /// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LifecycleCommand {
     Load {
         request: RequestId,

@@ -906,7 +906,7 @@ async fn lifecycle_takes_jsonl_and_no_color_and_refuses_bad_input_with_exit_2() 
     ];
     let table = partsweep(&prefixed);
     assert_eq!(table.code, 0, "{table:?}");
-    assert!(table.stdout.starts_with("ID"), "{table:?}");
+    assert!(table.stdout.starts_with("INDEX  ID"), "{table:?}");
     assert!(
         table.stdout.contains(&id) && table.stdout.contains("abort-tmp"),
         "{table:?}"
@@ -938,6 +938,91 @@ async fn lifecycle_takes_jsonl_and_no_color_and_refuses_bad_input_with_exit_2() 
     let listed = partsweep(&["lifecycle", b, "--jsonl", "--no-color"]);
     assert_eq!(listed.code, 0, "{listed:?}");
     assert_eq!(listed.json_lines().len(), 2, "{listed:?}");
+}
+
+/// An expiration rule and an abort rule, neither with an id: Garage accepts them.
+fn rules_without_ids() -> Vec<partsweep::s3::LifecycleRule> {
+    use aws_sdk_s3::types::{
+        ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    };
+    let expire = LifecycleRule::builder()
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .build()
+        .expect("rule");
+    let mut abort = partsweep::s3::LifecycleRule::new_abort("x", "", 7, true)
+        .expect("rule")
+        .sdk()
+        .clone();
+    abort.id = None;
+    [expire, abort]
+        .into_iter()
+        .map(partsweep::s3::LifecycleRule::from_sdk)
+        .collect()
+}
+
+#[tokio::test]
+async fn lifecycle_rm_refuses_an_id_several_rules_carry_and_takes_the_listed_index() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc-index").await;
+    let b = bucket.as_str();
+    let rules = rules_without_ids();
+    s3.put_lifecycle_rules(b, &rules).await.expect("put");
+
+    let rm = partsweep(&["lifecycle", b, "rm", ""]);
+    assert_eq!(rm.code, 2, "{rm:?}");
+    assert!(
+        rm.stderr
+            .contains("rule 1 (no id): prefix logs/; expire objects after 30 days")
+            && rm
+                .stderr
+                .contains("rule 2 (no id): whole bucket; abort incomplete uploads"),
+        "names both rules: {rm:?}"
+    );
+    assert!(rm.stderr.contains("--index"), "{rm:?}");
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), rules);
+
+    let table = partsweep(&["lifecycle", b]);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("INDEX  ID"), "{table:?}");
+    assert!(lines[2].trim_start().starts_with("2  (no id)"), "{table:?}");
+    let listed = partsweep(&["lifecycle", b, "--json"]).json();
+    assert_eq!(listed[1]["index"], 2, "{listed}");
+    assert_eq!(listed[1]["abort_days"], 7, "{listed}");
+
+    let rm = partsweep(&["lifecycle", b, "rm", "--index", "2", "--json"]);
+    assert_eq!(rm.code, 0, "{rm:?}");
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), rules[..1]);
+}
+
+#[tokio::test]
+async fn a_lifecycle_change_whose_read_back_fails_is_written_with_a_warning_and_exit_0() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc-readback").await;
+    let b = bucket.as_str();
+    // Garage stores this id, then answers every read with XML no client can parse.
+    let add = partsweep(&[
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "3",
+        "--id",
+        "bad\u{1}id",
+    ]);
+    assert_eq!(add.code, 0, "{add:?}");
+    assert!(
+        add.stderr.contains("warning: changed rule")
+            && add.stderr.contains("written; could not read back:"),
+        "{add:?}"
+    );
+    assert!(!add.stderr.contains("cannot change"), "{add:?}");
+    assert!(
+        s3.lifecycle_rules(b).await.is_err(),
+        "the rule is on the server"
+    );
+    s3.put_lifecycle_rules(b, &[]).await.expect("clean up");
 }
 
 #[tokio::test]
@@ -1291,6 +1376,11 @@ async fn every_write_of_the_command_line_is_journaled_and_history_lists_it_newes
     assert_eq!(
         lines[5]["detail"],
         "abort incomplete uploads 7 days after start; whole bucket; enabled"
+    );
+    assert_eq!(
+        lines[6]["detail"],
+        "rule 1 was: whole bucket; abort incomplete uploads 7 days after start; enabled",
+        "a deleted rule's record says what it did"
     );
     assert_eq!(
         summary[7..],

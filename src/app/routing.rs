@@ -98,7 +98,8 @@ impl App {
             | Intent::Cancel
             | Intent::OpenFiles
             | Intent::EmptyAndDelete
-            | Intent::Toggle => {}
+            | Intent::Toggle
+            | Intent::Split => {}
         }
         vec![]
     }

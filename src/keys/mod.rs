@@ -48,6 +48,8 @@ pub enum Intent {
     OpenFiles,
     EmptyAndDelete,
     Toggle,
+    /// Give a rule's abort action a rule of its own instead of moving the whole rule.
+    Split,
 }
 
 /// Where a binding applies: a pane, or what is open on top of it.
@@ -231,6 +233,13 @@ pub const ACTIONS: &[Action] = {
         action(Filter, "clear", I::Cancel, "clears", true),
         action(Confirm, "yes", I::Accept, "yes", true),
         action(Confirm, "no", I::Cancel, "cancel", true),
+        action(
+            Confirm,
+            "split",
+            I::Split,
+            "split the abort action off into a rule of its own",
+            false,
+        ),
         action(Summary, "close", I::Cancel, "close", true),
         action(Counting, "cancel", I::Cancel, "cancels", true),
         action(DeleteBucket, "up", I::Up, "up", true),

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::format;
 use crate::s3::{
-    AbortOutcome, BatchOutcome, ObjectId, RuleChange, S3, S3Error, Timestamp, UploadRef,
+    AbortOutcome, BatchOutcome, ObjectId, RuleChange, RuleRef, S3, S3Error, Timestamp, UploadRef,
 };
 
 /// Overrides where the journal is kept (tests, or a user who wants it elsewhere).
@@ -62,6 +62,8 @@ pub enum WriteKind {
     AddRule,
     EditRule,
     DeleteRule,
+    /// A rule's abort action moved into a rule of its own.
+    SplitRule,
 }
 
 impl WriteKind {
@@ -73,6 +75,7 @@ impl WriteKind {
             WriteKind::AddRule => "add rule",
             WriteKind::EditRule => "edit rule",
             WriteKind::DeleteRule => "delete rule",
+            WriteKind::SplitRule => "split rule",
         }
     }
 }
@@ -355,22 +358,19 @@ impl Journal {
         inner.append(&[entry]);
     }
 
-    /// One lifecycle change.
+    /// One lifecycle change: the rule's id, and in `detail` which rule (by its place) and
+    /// what changed; a deleted rule's scope and actions, so the record says what it did.
     pub fn rule_changed<T>(&self, bucket: &str, change: &RuleChange, result: &Result<T, S3Error>) {
         let Some(inner) = &self.inner else { return };
-        let action = match change {
-            RuleChange::AddAbort { .. } => WriteKind::AddRule,
-            RuleChange::Edit { .. } => WriteKind::EditRule,
-            RuleChange::Delete { .. } => WriteKind::DeleteRule,
-        };
+        let (action, rule, detail) = describe_change(change);
         let mut entry = self.entry(
             &inner.origin,
             action,
             bucket,
             outcome_of(result, Outcome::Changed),
         );
-        entry.rule = Some(change.rule_id().to_owned());
-        entry.detail = describe_change(change);
+        entry.rule = rule;
+        entry.detail = Some(detail);
         entry.error = result.as_ref().err().map(answer);
         inner.append(&[entry]);
     }
@@ -399,35 +399,74 @@ fn now() -> Timestamp {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A rule change in words: `abort incomplete uploads 7 days after start; prefix tmp/; enabled`.
-fn describe_change(change: &RuleChange) -> Option<String> {
+/// What a rule change is for the journal: its kind, the rule's id (`None` for a rule
+/// without one) and the change in words, e.g. `rule 2: abort incomplete uploads 7 days after
+/// start; prefix tmp/; enabled`. Rules are numbered from 1, as listed.
+fn describe_change(change: &RuleChange) -> (WriteKind, Option<String>, String) {
     let scope = |prefix: &str| match prefix {
         "" => "whole bucket".to_owned(),
         prefix => format!("prefix {prefix}"),
     };
     let status = |enabled: bool| if enabled { "enabled" } else { "disabled" }.to_owned();
     let abort = |days: i32| format!("abort incomplete uploads {days} days after start");
-    let parts = match change {
+    let id = |rule: &RuleRef| Some(rule.rule.id.clone()).filter(|id| !id.is_empty());
+    let place = |rule: &RuleRef| format!("rule {}", rule.index + 1);
+    match change {
         RuleChange::AddAbort {
+            id,
             prefix,
             days,
             enabled,
-            ..
-        } => vec![abort(*days), scope(prefix), status(*enabled)],
+        } => (
+            WriteKind::AddRule,
+            Some(id.clone()),
+            [abort(*days), scope(prefix), status(*enabled)].join("; "),
+        ),
         RuleChange::Edit {
+            target,
             days,
             prefix,
             enabled,
-            ..
-        } => days
-            .map(abort)
-            .into_iter()
-            .chain(prefix.as_deref().map(scope))
-            .chain([status(*enabled)])
-            .collect(),
-        RuleChange::Delete { .. } => return None,
-    };
-    Some(parts.join("; "))
+        } => {
+            let parts: Vec<String> = days
+                .map(abort)
+                .into_iter()
+                .chain(prefix.as_deref().map(scope))
+                .chain([status(*enabled)])
+                .collect();
+            (
+                WriteKind::EditRule,
+                id(target),
+                format!("{}: {}", place(target), parts.join("; ")),
+            )
+        }
+        RuleChange::SplitAbort {
+            target,
+            id: new_id,
+            prefix,
+            days,
+            enabled,
+        } => (
+            WriteKind::SplitRule,
+            Some(new_id.clone()),
+            format!(
+                "the abort action of {} moved to this new rule: {}",
+                place(target),
+                [abort(*days), scope(prefix), status(*enabled)].join("; ")
+            ),
+        ),
+        RuleChange::Delete { target } => {
+            let rule = &target.rule;
+            let mut parts = vec![rule.scope.describe()];
+            parts.extend(rule.actions.iter().cloned());
+            parts.push(status(rule.enabled));
+            (
+                WriteKind::DeleteRule,
+                id(target),
+                format!("{} was: {}", place(target), parts.join("; ")),
+            )
+        }
+    }
 }
 
 impl Inner {
@@ -570,7 +609,7 @@ pub fn time_text(time: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::s3::{ErrorKind, KeyFailure};
+    use crate::s3::{ErrorKind, KeyFailure, LifecycleRule};
 
     fn origin_journal(path: PathBuf) -> (Journal, Arc<Mutex<Vec<String>>>) {
         let warnings = Arc::new(Mutex::new(Vec::new()));
@@ -762,17 +801,57 @@ mod tests {
             enabled: true,
         };
         journal.rule_changed("b", &add, &Ok(()));
-        journal.rule_changed("b", &RuleChange::Delete { id: "tmp".into() }, &Ok(()));
+        let rules = [
+            LifecycleRule::new_abort("", "logs/", 3, true).expect("rule"),
+            LifecycleRule::new_abort("tmp", "tmp/", 7, false).expect("rule"),
+        ];
+        let target = |index| RuleRef::at(&rules, index).expect("rule");
+        let edit = RuleChange::Edit {
+            target: target(0),
+            days: Some(1),
+            prefix: None,
+            enabled: true,
+        };
+        journal.rule_changed("b", &edit, &Ok(()));
+        let delete = RuleChange::Delete { target: target(1) };
+        let refused = S3Error::new(ErrorKind::AccessDenied, "Access Denied");
+        journal.rule_changed("b", &delete, &Err::<(), _>(refused));
         let lines = lines(&path);
-        assert_eq!(lines[0]["action"], "add_rule");
-        assert_eq!(lines[0]["rule"], "tmp");
+        let fields = |line: &serde_json::Value| {
+            (
+                line["action"].as_str().map(str::to_owned),
+                line["rule"].as_str().map(str::to_owned),
+                line["detail"].as_str().map(str::to_owned),
+                line["outcome"].as_str().map(str::to_owned),
+            )
+        };
+        let text = |s: &str| Some(s.to_owned());
         assert_eq!(
-            lines[0]["detail"],
-            "abort incomplete uploads 7 days after start; prefix tmp/; enabled"
+            lines.iter().map(fields).collect::<Vec<_>>(),
+            [
+                (
+                    text("add_rule"),
+                    text("tmp"),
+                    text("abort incomplete uploads 7 days after start; prefix tmp/; enabled"),
+                    text("changed"),
+                ),
+                (
+                    text("edit_rule"),
+                    None,
+                    text("rule 1: abort incomplete uploads 1 days after start; enabled"),
+                    text("changed"),
+                ),
+                (
+                    text("delete_rule"),
+                    text("tmp"),
+                    text(
+                        "rule 2 was: prefix tmp/; abort incomplete uploads 7 days after start; disabled"
+                    ),
+                    text("failed"),
+                ),
+            ]
         );
-        assert_eq!(lines[0]["outcome"], "changed");
-        assert_eq!(lines[1]["action"], "delete_rule");
-        assert!(lines[1]["detail"].is_null());
+        assert_eq!(lines[2]["error"], "Access Denied");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     Unreachable,
     /// The server broke the protocol (a paging marker that repeats, a truncated page with no marker).
     Protocol,
+    /// What a write was based on changed on the server since it was read; nothing was written.
+    Stale,
     Other,
 }
 
@@ -65,6 +67,7 @@ impl S3Error {
             ErrorKind::Timeout => "the server did not answer in time",
             ErrorKind::AccessDenied => "these credentials may not do this here",
             ErrorKind::Throttled => "the server asked us to slow down",
+            ErrorKind::Stale => "read it again and retry",
             _ => return None,
         })
     }

@@ -10,7 +10,9 @@ mod types;
 pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
 pub use delete::*;
 pub use error::{ErrorKind, S3Error};
-pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
+pub use lifecycle::{
+    LifecycleRule, RuleChange, RuleRef, RuleScope, Written, apply_change, rule_label,
+};
 pub use list::MAX_PAGE;
 pub use types::*;
 

@@ -44,6 +44,25 @@ pub fn confirm(
     draw(frame, area, title, body, buttons, Color::Red);
 }
 
+/// A rule edit that moves other actions: save it so, split the abort action off, or cancel.
+pub fn confirm_split(frame: &mut Frame, area: Rect, title: &str, body: &[String], keys: &Keymap) {
+    let button = |intent: Intent, background: Color| {
+        Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, intent)),
+            Style::default().fg(Color::Black).bg(background).bold(),
+        )
+    };
+    let buttons = Line::from(vec![
+        button(Intent::Accept, Color::Red),
+        Span::raw(" save, moving them    "),
+        button(Intent::Split, Color::Yellow),
+        Span::raw(" split    "),
+        button(Intent::Cancel, Color::Gray),
+        Span::raw(" cancel"),
+    ]);
+    draw(frame, area, title, body, buttons, Color::Red);
+}
+
 /// What a job did, until the close key.
 pub fn summary(frame: &mut Frame, area: Rect, title: &str, lines: &[String], keys: &Keymap) {
     let close = if keys

@@ -81,6 +81,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 confirm,
                 ..
             } => dialog::confirm(frame, area, title, body, confirm, &app.keymap),
+            Modal::ConfirmSplit { title, body, .. } => {
+                dialog::confirm_split(frame, area, title, body, &app.keymap)
+            }
             Modal::Summary { title, lines } => {
                 dialog::summary(frame, area, title, lines, &app.keymap)
             }
