@@ -373,6 +373,7 @@ async fn cli(s3: &S3, read_only: bool, args: &[&str]) -> ExitCode {
         read_only,
         concurrency: 8,
         page_size: None,
+        price_per_gb_month: partsweep::ops::cost::DEFAULT_PRICE_PER_GB_MONTH,
     };
     let mut ctx = Context::new(s3.clone(), &settings, Format::Json, true);
     lifecycle::run(&mut ctx, parsed.args).await.into()

@@ -7,7 +7,7 @@ mod common;
 mod proxy;
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -386,15 +386,14 @@ fn partsweep_env(options: &ConnectOptions) -> (Vec<String>, Vec<(&'static str, S
 fn partsweep(server: Server, args: &[&str]) -> Run {
     let (mut all_args, env) = partsweep_env(&server.options());
     all_args.extend(args.iter().map(|arg| arg.to_string()));
-    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
-        .args(&all_args)
-        .envs(env)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_ENDPOINT_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run partsweep");
+    let output = common::output_within_timeout(
+        Command::new(env!("CARGO_BIN_EXE_partsweep"))
+            .args(&all_args)
+            .envs(env)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_ENDPOINT_URL"),
+    );
     Run {
         code: output.status.code().expect("partsweep exited"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -149,6 +149,51 @@ fn edit_form_keeps_a_filtered_scope_read_only() {
     insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
+/// Every symbol the terminal would be sent, row by row.
+fn screen(backend: &ratatui::backend::TestBackend) -> String {
+    let buffer = backend.buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn rule_text_from_the_server_reaches_dialogs_and_warnings_escaped() {
+    let mut app = app_on_lifecycle_tab();
+    // A rule as a server may hold it: its prefix turns the text after it right to left.
+    let hostile =
+        LifecycleRule::new_abort("hostile", "tmp/\u{202e}gpj.exe", 3, true).expect("rule");
+    let request = app.bucket.as_ref().expect("open").lifecycle.request;
+    app.update(Action::LifecycleLoaded {
+        request,
+        bucket: "photos".into(),
+        result: Ok(vec![hostile]),
+    });
+
+    key(&mut app, KeyCode::Char('d'));
+    let dialog = screen(&common::draw(&mut app, 100, 24));
+    assert!(dialog.contains("Delete lifecycle rule"), "{dialog}");
+    assert!(!dialog.contains('\u{202e}'), "{dialog}");
+    assert!(
+        dialog.contains("Scope: prefix tmp/\\u{202e}gpj.exe"),
+        "{dialog}"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Tab);
+    for c in "tmp/".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let form = screen(&common::draw(&mut app, 100, 24));
+    assert!(form.contains("overlaps rule"), "{form}");
+    assert!(!form.contains('\u{202e}'), "{form}");
+}
+
 /// Rules another tool wrote: `logs` expires objects under logs/ after 30 days and aborts
 /// uploads after 7; the second has no id (Garage accepts that) and aborts under tmp/.
 fn rules_with_shared_actions() -> Vec<LifecycleRule> {

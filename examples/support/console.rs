@@ -77,6 +77,20 @@ impl Console {
         Ok(console)
     }
 
+    /// Background sizes with `n` ListParts calls in flight (per kind: pane, scan).
+    pub fn with_size_concurrency(mut self, n: usize) -> Self {
+        self.tasks.size_concurrency = n;
+        self
+    }
+
+    /// A key pressed and the frame it causes, timed together.
+    pub fn keystroke(&mut self, code: KeyCode) -> Result<Duration, String> {
+        let begun = Instant::now();
+        self.press(code);
+        self.draw()?;
+        Ok(begun.elapsed())
+    }
+
     pub fn handle(&mut self, action: Action) {
         self.actions += 1;
         for command in self.app.update(action) {

@@ -12,6 +12,7 @@ mod modal;
 mod navigation;
 mod routing;
 mod rows;
+pub mod sizes;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -25,12 +26,14 @@ pub use job::{AbortJob, Job, JobKind};
 pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use modal::{Modal, Pending};
 pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
+pub use sizes::{BucketRow, BucketScan, PaneSizes, RowSize, ScanProgress, Sizes, UploadDetails};
 use table::Table;
 
 use crate::action::{Action, Command, DeleteEvent, RequestId};
 use crate::keys::{Intent, Keymap, Scope};
+use crate::ops::cost::DEFAULT_PRICE_PER_GB_MONTH;
 use crate::ops::lifecycle::Coverage;
-use crate::s3::{Bucket, Entry, LifecycleRule, S3Error, Timestamp, UploadRef};
+use crate::s3::{Entry, LifecycleRule, S3Error, Timestamp, UploadRef};
 
 /// A table plus the state of the request that fills it.
 #[derive(Debug)]
@@ -74,6 +77,8 @@ pub struct BucketView {
     /// How many upload rows are marked, kept in step with every mark change so a frame
     /// never counts a million rows.
     pub marked: usize,
+    /// Where sizes go in the uploads rows, and the age chart.
+    pub sizes: PaneSizes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +102,7 @@ pub struct App {
     pub read_only: bool,
     /// Where we are connected, for the title bar.
     pub location: String,
-    pub buckets: Listing<Bucket>,
+    pub buckets: Listing<BucketRow>,
     pub bucket: Option<BucketView>,
     /// The History pane, open over the bucket list or the bucket shown.
     pub history: Option<HistoryView>,
@@ -115,6 +120,10 @@ pub struct App {
     pub coverage: HashMap<String, Coverage>,
     /// Every key the console reacts to; the footer, help and dialogs show these.
     pub keymap: Keymap,
+    /// What uploads hold, by bucket, and the scan of every bucket.
+    pub sizes: Sizes,
+    /// USD per GB-month, for the cost estimate.
+    pub price_per_gb_month: f64,
     next_id: u64,
 }
 
@@ -138,8 +147,15 @@ impl App {
             quit: false,
             coverage: HashMap::new(),
             keymap: Keymap::default(),
+            sizes: Sizes::default(),
+            price_per_gb_month: DEFAULT_PRICE_PER_GB_MONTH,
             next_id: 1,
         }
+    }
+
+    pub fn with_price(mut self, price_per_gb_month: f64) -> Self {
+        self.price_per_gb_month = price_per_gb_month;
+        self
     }
 
     pub fn with_keymap(mut self, keymap: Keymap) -> Self {
@@ -192,6 +208,7 @@ impl App {
         if let Some(view) = &mut self.history {
             view.listing.table.settle();
         }
+        self.settle_sizes();
         if self.toast.as_ref().is_some_and(|t| t.until <= self.millis) {
             self.toast = None;
         }
@@ -213,7 +230,7 @@ impl App {
             Action::Tick { now, millis } => {
                 self.now = now;
                 self.millis = millis;
-                vec![]
+                self.prioritize_visible()
             }
             Action::BucketsLoaded { request, result } => self.on_buckets_loaded(request, result),
             Action::FolderPage {
@@ -228,16 +245,17 @@ impl App {
                 request,
                 result,
                 done,
-            } => {
-                self.on_uploads_page(request, result, done);
-                vec![]
-            }
+            } => self.on_uploads_page(request, result, done),
             Action::Aborted {
                 job,
                 upload,
                 result,
             } => {
                 self.on_aborted(job, upload, result);
+                vec![]
+            }
+            Action::Paced { job, pace } => {
+                self.on_paced(job, pace);
                 vec![]
             }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
@@ -296,6 +314,7 @@ impl App {
                 self.on_journal_failed(problem);
                 vec![]
             }
+            Action::Sizes(event) => self.on_size_event(event),
         }
     }
 
@@ -322,6 +341,14 @@ impl App {
             self.toast(Level::Error, format!("read-only mode: {what} is disabled"));
         }
         self.read_only
+    }
+
+    /// A key that is not UTF-8 cannot be named in a request: say so instead of acting.
+    fn refuse_undecodable(&mut self, shown_key: &str) {
+        self.toast(
+            Level::Warn,
+            format!("{shown_key}: {}", S3Error::undecodable_key().message),
+        );
     }
 
     fn refuse_if_busy(&mut self) -> bool {

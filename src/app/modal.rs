@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, LifecycleForm};
+use super::{App, LifecycleForm, UploadDetails};
 use crate::action::{Command, RequestId};
 use crate::keys::{Intent, Scope};
 use crate::s3::{BucketContents, RuleChange, UploadRef};
@@ -15,6 +15,9 @@ pub enum Pending {
         bucket: String,
         uploads: Vec<UploadRef>,
         clear_all: bool,
+        /// Of `uploads`, those written to in the last hour (or unreadable): the leave-out
+        /// key aborts the others.
+        active: Vec<UploadRef>,
     },
     Lifecycle {
         bucket: String,
@@ -32,6 +35,8 @@ pub enum Pending {
     DeleteBucket {
         bucket: String,
     },
+    /// Quit while a job runs.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +83,8 @@ pub enum Modal {
         contents: BucketContents,
         typed: String,
     },
+    /// One upload: what is known of it, and its parts.
+    Details(Box<UploadDetails>),
 }
 
 impl Modal {
@@ -92,6 +99,7 @@ impl Modal {
             Modal::Counting { .. } => Scope::Counting,
             Modal::Blocked { .. } => Scope::DeleteBucket,
             Modal::TypeName { .. } => Scope::TypeName,
+            Modal::Details(_) => Scope::Details,
         }
     }
 
@@ -163,6 +171,7 @@ impl App {
                     self.modals.pop();
                     vec![]
                 }
+                Some(Intent::LeaveOutActive) => self.clear_all_but_active(),
                 _ => vec![],
             },
             Modal::Form(_) => {
@@ -172,7 +181,69 @@ impl App {
             Modal::Counting { .. } => self.on_counting_key(intent),
             Modal::Blocked { .. } => self.on_blocked_key(intent),
             Modal::TypeName { .. } => self.on_type_name_key(key, intent),
+            Modal::Details(_) => {
+                self.on_details_key(intent);
+                vec![]
+            }
         }
+    }
+
+    fn on_details_key(&mut self, intent: Option<Intent>) {
+        let Some(Modal::Details(details)) = self.modals.last_mut() else {
+            return;
+        };
+        match intent {
+            Some(Intent::Cancel) => {
+                self.modals.pop();
+            }
+            Some(Intent::Up) => details.scroll = details.scroll.saturating_sub(1),
+            Some(Intent::Down) => {
+                let parts = match &details.parts {
+                    Some(Ok(parts)) => parts.parts.len(),
+                    _ => 0,
+                };
+                details.scroll = (details.scroll + 1).min(parts.saturating_sub(1));
+            }
+            _ => {}
+        }
+    }
+
+    /// Clear all, leaving out the uploads written to in the last hour: offered only when
+    /// the question counted some.
+    fn clear_all_but_active(&mut self) -> Vec<Command> {
+        let Some(Modal::Confirm {
+            action: Pending::Abort { active, .. },
+            ..
+        }) = self.modals.last()
+        else {
+            return vec![];
+        };
+        if active.is_empty() {
+            return vec![];
+        }
+        let Some(Modal::Confirm {
+            action:
+                Pending::Abort {
+                    bucket,
+                    mut uploads,
+                    clear_all,
+                    active,
+                },
+            ..
+        }) = self.modals.pop()
+        else {
+            return vec![];
+        };
+        let active: std::collections::HashSet<UploadRef> = active.into_iter().collect();
+        uploads.retain(|upload| !active.contains(upload));
+        if uploads.is_empty() {
+            self.toast(
+                super::Level::Info,
+                "nothing left to clear: every upload shown was active in the last hour",
+            );
+            return vec![];
+        }
+        self.start_aborts(bucket, uploads, clear_all)
     }
 
     /// Typing filters as it goes; the keep key closes the line, the clear key empties it.
@@ -209,6 +280,7 @@ impl App {
                 bucket,
                 uploads,
                 clear_all,
+                ..
             } => self.start_aborts(bucket, uploads, clear_all),
             Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
             Pending::DeleteObjects {
@@ -219,6 +291,10 @@ impl App {
             } => self.start_delete_objects(bucket, keys, what, folder),
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
+            }
+            Pending::Quit => {
+                self.quit = true;
+                self.cancel_everything()
             }
         }
     }

@@ -2,14 +2,19 @@
 
 use std::cmp::Ordering;
 
+use super::sizes::{BucketRow, RowSize};
 use super::table::{Filter, Row};
-use crate::s3::{Bucket, Entry, Timestamp, Upload};
+use crate::s3::{Entry, Timestamp, Upload};
 
-pub const BUCKET_SORTS: &[&str] = &["name", "created", "region"];
+pub const BUCKET_SORTS: &[&str] = &["name", "created", "region", "uploads", "size", "oldest"];
 pub const FILE_SORTS: &[&str] = &["name", "size", "modified"];
-pub const UPLOAD_SORTS: &[&str] = &["key", "initiated", "storage class"];
+pub const UPLOAD_SORTS: &[&str] = &["key", "initiated", "storage class", "size", "last activity"];
+/// The first bucket sort column the scan fills.
+pub const FIRST_SCAN_SORT: usize = 3;
+/// The first upload sort column sizes fill.
+pub const FIRST_SIZE_SORT: usize = 3;
 
-impl Row for Bucket {
+impl Row for BucketRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
         filter.matches_text(&self.name) && filter.matches_age(self.created, now)
     }
@@ -20,10 +25,16 @@ impl Row for Bucket {
             .then_with(|| self.name.cmp(&other.name))
     }
 
+    /// Buckets not read yet (or unreadable) sort before every number.
     fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
+        let (a, b) = (self.scan.totals(), other.scan.totals());
         Some(match column {
             1 => self.created.cmp(&other.created),
             2 => self.region.cmp(&other.region),
+            3 => a.map(|t| t.uploads).cmp(&b.map(|t| t.uploads)),
+            4 => a.map(|t| t.bytes).cmp(&b.map(|t| t.bytes)),
+            // By the oldest upload's start: the longest forgotten first.
+            5 => a.and_then(|t| t.oldest).cmp(&b.and_then(|t| t.oldest)),
             _ => Ordering::Equal,
         })
     }
@@ -67,6 +78,8 @@ pub struct UploadRow {
     pub upload: Upload,
     pub state: RowState,
     pub marked: bool,
+    /// Parts, bytes and last activity, once ListParts has answered.
+    pub size: RowSize,
 }
 
 impl From<Upload> for UploadRow {
@@ -75,6 +88,7 @@ impl From<Upload> for UploadRow {
             upload,
             state: RowState::Idle,
             marked: false,
+            size: RowSize::Unread,
         }
     }
 }
@@ -96,7 +110,7 @@ impl Row for UploadRow {
     /// 8 bytes (all the common ones, `STANDARD` included).
     fn hint_is_exact(&self, column: usize) -> bool {
         match column {
-            1 => true,
+            1 | 3 | 4 => true,
             2 => self
                 .upload
                 .storage_class
@@ -115,6 +129,8 @@ impl Row for UploadRow {
                 (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => Ordering::Equal,
                 (x, y) => x.cmp(y),
             },
+            3 => self.sort_hint(3).cmp(&other.sort_hint(3)),
+            4 => self.sort_hint(4).cmp(&other.sort_hint(4)),
             _ => Ordering::Equal,
         })
     }
@@ -130,6 +146,16 @@ impl Row for UploadRow {
                 .storage_class
                 .as_deref()
                 .map_or(0, |c| prefix_hint(c).saturating_add(1)),
+            // Not read yet, then unknown, then by bytes.
+            3 => match self.size {
+                RowSize::Unread => 0,
+                RowSize::Unknown => 1,
+                RowSize::Known(summary) => summary.bytes.saturating_add(2),
+            },
+            4 => match self.size.summary().and_then(|s| s.last_activity) {
+                None => 0,
+                Some(t) => (t as u64 ^ (1 << 63)).saturating_add(1),
+            },
             _ => prefix_hint(&upload.key),
         }
     }
@@ -154,6 +180,7 @@ mod tests {
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
+            key_undecodable: false,
         })
     }
 

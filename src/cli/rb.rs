@@ -169,6 +169,11 @@ async fn ending(ctx: &mut Context, args: RbArgs) -> Ending {
         ctx.concurrency,
         &token,
         |progress| {
+            // A second Ctrl-C (during the count of what is left, say) prints where it was.
+            ctrl_c.know(format!(
+                "bucket {shown}: stopped during \"{}\"",
+                progress.line()
+            ));
             messages.progress(&progress.line());
         },
     )

@@ -50,6 +50,10 @@ pub enum Intent {
     Toggle,
     /// Give a rule's abort action a rule of its own instead of moving the whole rule.
     Split,
+    /// Show or hide the uploads' age chart.
+    ToggleChart,
+    /// Clear all without the uploads written to in the last hour.
+    LeaveOutActive,
 }
 
 /// Where a binding applies: a pane, or what is open on top of it.
@@ -75,10 +79,12 @@ pub enum Scope {
     DeleteBucket,
     TypeName,
     Form,
+    /// One upload's details and parts.
+    Details,
 }
 
 impl Scope {
-    const ALL: [Scope; 16] = [
+    const ALL: [Scope; 17] = [
         Scope::Everywhere,
         Scope::Buckets,
         Scope::Bucket,
@@ -95,6 +101,7 @@ impl Scope {
         Scope::DeleteBucket,
         Scope::TypeName,
         Scope::Form,
+        Scope::Details,
     ];
 
     /// The section name in `keybindings.toml`.
@@ -116,6 +123,7 @@ impl Scope {
             Scope::DeleteBucket => "delete_bucket",
             Scope::TypeName => "type_name",
             Scope::Form => "form",
+            Scope::Details => "details",
         }
     }
 
@@ -139,6 +147,7 @@ impl Scope {
             DeleteBucket => &[DeleteBucket],
             TypeName => &[TypeName],
             Form => &[Form],
+            Details => &[Details],
         }
     }
 }
@@ -190,6 +199,8 @@ pub const ACTIONS: &[Action] = {
         action(Files, "mark", I::Mark, "mark", false),
         action(Uploads, "abort", I::Delete, "abort upload", true),
         action(Uploads, "clear_all", I::ClearAll, "clear all", true),
+        action(Uploads, "details", I::Open, "details", false),
+        action(Uploads, "chart", I::ToggleChart, "age chart", true),
         action(Uploads, "mark", I::Mark, "mark", false),
         action(Uploads, "mark_all", I::MarkAll, "mark all shown", false),
         action(Lifecycle, "add_rule", I::AddRule, "add rule", true),
@@ -206,7 +217,7 @@ pub const ACTIONS: &[Action] = {
             false,
         ),
         action(Bucket, "back", I::Back, "back", true),
-        action(History, "details", I::Open, "details", true),
+        action(History, "details", I::Open, "entry in full", true),
         action(History, "back", I::Back, "close history", true),
         action(Everywhere, "filter", I::Filter, "filter", true),
         action(Everywhere, "sort", I::Sort, "sort", true),
@@ -239,6 +250,13 @@ pub const ACTIONS: &[Action] = {
             I::Split,
             "split the abort action off into a rule of its own",
             false,
+        ),
+        action(
+            Confirm,
+            "leave_out_active",
+            I::LeaveOutActive,
+            "clear all but the uploads active in the last hour",
+            true,
         ),
         action(Summary, "close", I::Cancel, "close", true),
         action(Counting, "cancel", I::Cancel, "cancels", true),
@@ -274,6 +292,9 @@ pub const ACTIONS: &[Action] = {
         action(Form, "previous", I::Up, "previous", true),
         action(Form, "toggle", I::Toggle, "toggles", true),
         action(Form, "cancel", I::Cancel, "cancel", true),
+        action(Details, "close", I::Cancel, "close", true),
+        action(Details, "up", I::Up, "scroll up", true),
+        action(Details, "down", I::Down, "scroll down", true),
     ]
 };
 

@@ -677,10 +677,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("state/partsweep/journal.jsonl");
         let (journal, _) = origin_journal(path.clone());
-        let upload = UploadRef {
-            key: "weird/escape-\x1b[31mred\nline\u{202e}.bin".into(),
-            upload_id: "u-1".into(),
-        };
+        let upload = UploadRef::new("weird/escape-\x1b[31mred\nline\u{202e}.bin", "u-1");
         journal.aborted("b", &upload, &Ok(AbortOutcome::Aborted));
         let denied = S3Error {
             kind: ErrorKind::AccessDenied,
@@ -749,6 +746,7 @@ mod tests {
             ObjectId {
                 key: "a.txt".into(),
                 version_id: Some("v1".into()),
+                key_undecodable: false,
             },
             ObjectId::key("locked.txt"),
         ];
@@ -759,6 +757,7 @@ mod tests {
                 version_id: None,
                 code: Some("AccessDenied".into()),
                 message: "Access Denied".into(),
+                key_undecodable: false,
             }],
         };
         journal.deleted("b", &batch, &Ok(outcome));
@@ -861,10 +860,7 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         std::fs::create_dir(&path).expect("dir in the way");
         let (journal, warnings) = origin_journal(path);
-        let upload = UploadRef {
-            key: "k".into(),
-            upload_id: "u".into(),
-        };
+        let upload = UploadRef::new("k", "u");
         for _ in 0..3 {
             journal.aborted("b", &upload, &Ok(AbortOutcome::Aborted));
         }
@@ -905,10 +901,7 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         let (journal, _) = origin_journal(path.clone());
         for key in ["first", "second"] {
-            let upload = UploadRef {
-                key: key.into(),
-                upload_id: "u".into(),
-            };
+            let upload = UploadRef::new(key, "u");
             journal.aborted("b", &upload, &Ok(AbortOutcome::Aborted));
         }
         let mut text = std::fs::read(&path).expect("journal");

@@ -88,10 +88,10 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm, keys: &Keymap) 
     }
     lines.push(Line::default());
     for error in &form.check.errors {
-        lines.push(Line::from(format!("✗ {error}")).red());
+        lines.push(Line::from(format!("✗ {}", escape(error))).red());
     }
     for warning in &form.check.warnings {
-        lines.push(Line::from(format!("! {warning}")).yellow());
+        lines.push(Line::from(format!("! {}", escape(warning))).yellow());
     }
     if form.check.errors.is_empty() && form.check.warnings.is_empty() {
         lines.push(Line::from("✓ ready to save").green());

@@ -34,10 +34,19 @@ fn app_on_lifecycle_tab(read_only: bool, rules: Vec<LifecycleRule>) -> App {
         result: Ok(buckets.to_vec()),
     });
     assert_eq!(
-        commands,
+        commands[..1],
         [Command::Lifecycle(LifecycleCommand::LoadCoverage {
             buckets: vec!["alpha".into(), "beta".into()]
         })]
+    );
+    assert!(
+        matches!(
+            commands[1..],
+            [Command::Sizes(
+                crate::action::SizeCommand::ScanBuckets { .. }
+            )]
+        ),
+        "the bucket list's sizes are read in the background: {commands:?}"
     );
     let commands = app.update(key(KeyCode::Enter));
     let lifecycle_request = commands
