@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::journal::History;
 use crate::ops::limit::Pace;
 use crate::ops::purge::{Progress, PurgeReport};
 use crate::ops::sizes::{Measured, ScanEvent};
@@ -72,6 +73,16 @@ pub enum Action {
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
+    /// The journal read back for the History pane; `journal` says where it is kept.
+    HistoryLoaded {
+        request: RequestId,
+        journal: String,
+        result: Result<History, String>,
+    },
+    /// The journal cannot be written: the writes go on, unrecorded from here on.
+    JournalFailed {
+        problem: String,
+    },
     /// What a [`SizeCommand`] reported.
     Sizes(SizeEvent),
 }
@@ -168,6 +179,10 @@ pub enum Command {
     },
     Lifecycle(LifecycleCommand),
     Delete(DeleteCommand),
+    /// Read the journal, newest first (answered by `HistoryLoaded`).
+    LoadHistory {
+        request: RequestId,
+    },
     Sizes(SizeCommand),
 }
 

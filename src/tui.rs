@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use crate::action::Action;
 use crate::app::App;
 use crate::keys::Keymap;
+use crate::ops::journal::{self, Journal, Via};
 use crate::s3::S3;
 use crate::tasks::Tasks;
 
@@ -53,7 +54,13 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
         .with_keymap(keymap)
         .with_price(settings.price_per_gb_month);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut tasks = Tasks::new(s3, tx);
+    let warnings = tx.clone();
+    let journal = Journal::open(journal::default_path(), &s3, Via::Console, move |problem| {
+        let _ = warnings.send(Action::JournalFailed {
+            problem: problem.to_owned(),
+        });
+    });
+    let mut tasks = Tasks::new(s3, tx, journal);
     tasks.concurrency = settings.concurrency;
     tasks.page_size = settings.page_size;
 

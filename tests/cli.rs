@@ -52,10 +52,12 @@ const UNSET: &[&str] = &[
     "AWS_ENDPOINT_URL",
     "AWS_SESSION_TOKEN",
     "NO_COLOR",
+    "PARTSWEEP_JOURNAL",
 ];
 
 /// The arguments and environment that point partsweep at `options`' server, with nothing
-/// taken from the host's AWS or partsweep configuration.
+/// taken from the host's AWS or partsweep configuration, and its journal in a directory of
+/// its own.
 struct Invocation {
     args: Vec<String>,
     env: Vec<(&'static str, String)>,
@@ -82,6 +84,7 @@ fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
             ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
             ("XDG_CONFIG_HOME", config_home.path().display().to_string()),
+            ("XDG_STATE_HOME", config_home.path().display().to_string()),
         ],
         _config_home: config_home,
     }
@@ -90,19 +93,22 @@ fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
 /// partsweep pointed at `options`' server, with nothing from the host's configuration.
 fn partsweep_command(invocation: &Invocation) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
-    command
-        .args(&invocation.args)
-        .envs(invocation.env.iter().map(|(k, v)| (k, v)));
     for name in UNSET {
         command.env_remove(name);
     }
+    command
+        .args(&invocation.args)
+        .envs(invocation.env.iter().map(|(k, v)| (k, v)));
     command
 }
 
 /// Runs partsweep against `options`' server with no terminal.
 fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
-    let invocation = invocation(options, args);
-    let output = output_within_timeout(&mut partsweep_command(&invocation));
+    run_invocation(&invocation(options, args))
+}
+
+fn run_invocation(invocation: &Invocation) -> Run {
+    let output = output_within_timeout(&mut partsweep_command(invocation));
     Run {
         code: output.status.code().expect("partsweep exited, not killed"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -1201,6 +1207,254 @@ fn missing_credentials_are_explained_not_crashed_on() {
         stderr.contains("AWS_ACCESS_KEY_ID"),
         "a hint says what to set: {stderr}"
     );
+}
+
+/// Runs partsweep with `name` set to `value` (over the test's own settings).
+fn partsweep_with(name: &'static str, value: &Path, args: &[&str]) -> Run {
+    let mut invocation = invocation(&common::options(), args);
+    invocation.env.retain(|(set, _)| *set != name);
+    invocation.env.push((name, value.display().to_string()));
+    run_invocation(&invocation)
+}
+
+fn journal_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each journal line is one JSON object"))
+        .collect()
+}
+
+/// `(action, bucket, key or rule, outcome)` of a journal entry.
+fn journal_summary(entry: &Value) -> (String, String, String, String) {
+    let text = |name: &str| entry[name].as_str().unwrap_or("").to_owned();
+    let target = entry["key"]
+        .as_str()
+        .or(entry["rule"].as_str())
+        .unwrap_or("");
+    (
+        text("action"),
+        text("bucket"),
+        target.to_owned(),
+        text("outcome"),
+    )
+}
+
+#[tokio::test]
+async fn every_write_of_the_command_line_is_journaled_and_history_lists_it_newest_first() {
+    let s3 = common::client().await;
+    let state = tempfile::tempdir().expect("state dir");
+    let state = state.path();
+    let run = |args: &[&str]| partsweep_with("XDG_STATE_HOME", state, args);
+    let journal = state.join("partsweep/journal.jsonl");
+
+    let bucket = common::bucket(&s3, "journal").await;
+    let hostile = "weird/escape-\x1b[31mred\x1b[0m\nline\u{202e}.bin";
+    // Garage echoes the key in XML that no client can parse (ESC is not allowed in XML): the
+    // upload exists all the same, and the listing (URL-encoded) reads it.
+    let _ = s3.create_upload(&bucket, hostile).await;
+    let hostile_id = common::all_uploads(&s3, &bucket)
+        .await
+        .into_iter()
+        .find(|upload| &*upload.key == hostile)
+        .expect("the hostile upload is listed")
+        .upload_id
+        .to_string();
+    let junk = common::start_uploads(&s3, &bucket, "junk/", 3).await;
+    let doomed = common::bucket(&s3, "journal-rb").await;
+    // DeleteObjects is XML too, and cannot carry ESC: a bidi override and a tab it can.
+    let doomed_file = "f/rtl-\u{202e}gpj.exe\tx";
+    s3.put_object(&doomed, doomed_file, b"x".to_vec())
+        .await
+        .expect("put");
+    let doomed_uploads = common::start_uploads(&s3, &doomed, "u/", 1).await;
+
+    // Nothing written, nothing recorded.
+    assert_eq!(run(&["clear", &bucket, "--dry-run"]).code, 0);
+    assert_eq!(
+        run(&["--read-only", "abort", &bucket, hostile, &hostile_id]).code,
+        1
+    );
+    assert!(
+        !journal.exists(),
+        "a dry run and a refusal leave no journal"
+    );
+
+    for args in [
+        vec!["abort", &bucket, hostile, &hostile_id],
+        vec!["abort", &bucket, hostile, &hostile_id],
+        vec!["clear", &format!("{bucket}/junk/"), "--yes"],
+        vec![
+            "lifecycle",
+            &bucket,
+            "add-abort",
+            "--days",
+            "7",
+            "--id",
+            "weekly",
+        ],
+        vec!["lifecycle", &bucket, "rm", "weekly"],
+        vec!["rb", &doomed, "--force", "--yes"],
+    ] {
+        let done = run(&args);
+        assert_eq!(done.code, 0, "{args:?}: {done:?}");
+    }
+
+    let lines = journal_lines(&journal);
+    let summary: Vec<_> = lines.iter().map(journal_summary).collect();
+    let entry = |action: &str, bucket: &str, target: &str, outcome: &str| {
+        (action.into(), bucket.into(), target.into(), outcome.into())
+    };
+    assert_eq!(summary.len(), 10, "{lines:#?}");
+    assert_eq!(
+        summary[..2],
+        [
+            entry("abort_upload", &bucket, hostile, "aborted"),
+            entry("abort_upload", &bucket, hostile, "already_gone"),
+        ]
+    );
+    assert_eq!(lines[0]["upload_id"], hostile_id.as_str());
+    let mut cleared: Vec<_> = summary[2..5].to_vec();
+    cleared.sort();
+    let mut expected: Vec<_> = junk
+        .iter()
+        .map(|(key, _)| entry("abort_upload", &bucket, key, "aborted"))
+        .collect();
+    expected.sort();
+    assert_eq!(cleared, expected);
+    let cleared_ids: BTreeSet<&str> = lines[2..5]
+        .iter()
+        .map(|line| field(line, "upload_id"))
+        .collect();
+    assert_eq!(
+        cleared_ids,
+        junk.iter().map(|(_, id)| id.as_str()).collect()
+    );
+    assert_eq!(
+        summary[5..7],
+        [
+            entry("add_rule", &bucket, "weekly", "changed"),
+            entry("delete_rule", &bucket, "weekly", "changed"),
+        ]
+    );
+    assert_eq!(
+        lines[5]["detail"],
+        "abort incomplete uploads 7 days after start; whole bucket; enabled"
+    );
+    assert_eq!(
+        lines[6]["detail"],
+        "rule 1 was: whole bucket; abort incomplete uploads 7 days after start; enabled",
+        "a deleted rule's record says what it did"
+    );
+    assert_eq!(
+        summary[7..],
+        [
+            entry("abort_upload", &doomed, &doomed_uploads[0].0, "aborted"),
+            entry("delete_object", &doomed, doomed_file, "deleted"),
+            entry("delete_bucket", &doomed, "", "deleted"),
+        ]
+    );
+    let endpoint = common::options().endpoint_url.expect("endpoint");
+    for line in &lines {
+        assert_eq!(line["via"], "cli", "{line}");
+        assert_eq!(line["endpoint"], endpoint.as_str(), "{line}");
+        assert_eq!(line["region"], "garage", "{line}");
+        assert!(line["error"].is_null(), "{line}");
+        assert!(
+            field(line, "time").ends_with('Z'),
+            "RFC 3339 in UTC: {line}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&journal)
+            .expect("journal")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner can read the journal");
+    }
+
+    // A write from long ago, as an older partsweep left it: listed last, and left out by --since.
+    let mut old = lines[0].clone();
+    old["time"] = "2020-01-02T03:04:05Z".into();
+    old["key"] = "old/forgotten.bin".into();
+    let mut text = std::fs::read_to_string(&journal).expect("journal");
+    text.push_str(&format!("{old}\n"));
+    std::fs::write(&journal, text).expect("journal");
+
+    let history = run(&["history", "--json"]);
+    assert_eq!(history.code, 0, "{history:?}");
+    let newest_first: Vec<Value> = lines.iter().rev().cloned().collect();
+    assert_eq!(
+        history.json(),
+        Value::Array([newest_first.clone(), vec![old]].concat())
+    );
+    let recent = run(&["history", "--json", "--since", "1h"]);
+    assert_eq!(recent.json(), Value::Array(newest_first));
+
+    let doomed_only = run(&["history", "--json", "--bucket", &doomed]).json();
+    let doomed_only: Vec<_> = doomed_only
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(journal_summary)
+        .collect();
+    assert_eq!(
+        doomed_only,
+        summary[7..].iter().rev().cloned().collect::<Vec<_>>()
+    );
+    let rules = run(&["history", "--jsonl", "WEEKLY"]).json_lines();
+    assert_eq!(
+        rules.iter().map(journal_summary).collect::<Vec<_>>(),
+        [summary[6].clone(), summary[5].clone()]
+    );
+    let gone = run(&["history", "--json", "--since", "1h", "already", "gone"]).json();
+    assert_eq!(gone.as_array().map(Vec::len), Some(1), "{gone}");
+
+    let table = run(&["history", "--bucket", &bucket]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(
+        table
+            .stdout
+            .contains("weird/escape-\\x1b[31mred\\x1b[0m\\nline\\u{202e}.bin"),
+        "{table:?}"
+    );
+    assert!(
+        !table.stdout.contains('\x1b'),
+        "keys are escaped in the table"
+    );
+    assert_eq!(table.stdout.lines().count(), 1 + 7 + 1, "{table:?}");
+    assert_eq!(run(&["history", "--since", "soon"]).code, 2);
+}
+
+#[tokio::test]
+async fn a_journal_that_cannot_be_written_warns_once_and_the_clear_goes_on() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "journal-broken").await;
+    common::start_uploads(&s3, &bucket, "", 3).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, b"").expect("file");
+    let unwritable = blocker.join("journal.jsonl");
+
+    let run = partsweep_with(
+        "PARTSWEEP_JOURNAL",
+        &unwritable,
+        &["clear", &bucket, "--yes"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("aborted 3 of 3"), "{run:?}");
+    assert_eq!(
+        run.stderr.matches("warning: journal:").count(),
+        1,
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("not recorded"), "{run:?}");
+    assert!(upload_ids(&s3, &bucket).await.is_empty());
+
+    let history = partsweep_with("PARTSWEEP_JOURNAL", &unwritable, &["history"]);
+    assert_eq!(history.code, 1, "{history:?}");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod common;
 
 use futures::TryStreamExt;
 use partsweep::ops::delete::{delete_all, delete_bucket_explained};
+use partsweep::ops::journal::Journal;
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{ErrorKind, ObjectId, S3, is_unsupported};
 use tokio_util::sync::CancellationToken;
@@ -84,7 +85,7 @@ async fn refused_delete_bucket_says_what_is_left() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "refused").await;
     put_all(&s3, &bucket, &["keep/one.txt", "keep/two.txt"]).await;
-    let refusal = delete_bucket_explained(&s3, &bucket)
+    let refusal = delete_bucket_explained(&s3, &Journal::off(), &bucket)
         .await
         .expect_err("a bucket with objects cannot be deleted");
     assert_eq!(refusal.error.kind, ErrorKind::BucketNotEmpty, "{refusal:?}");
@@ -123,12 +124,12 @@ async fn deleting_a_folder_deletes_exactly_that_prefix() {
     let mut settled = Vec::new();
     let report = delete_all(
         &s3,
+        &Journal::off(),
         &bucket,
         under,
         4,
         &CancellationToken::new(),
-        false,
-        |n| settled.push(n),
+        |n, _| settled.push(n),
     )
     .await;
     assert_eq!(report.deleted, 2);
@@ -159,9 +160,15 @@ async fn deletes_more_than_one_batch_and_cancel_leaves_the_rest() {
     let objects: Vec<ObjectId> = names.iter().map(ObjectId::key).collect();
 
     let token = CancellationToken::new();
-    let report = delete_all(&s3, &bucket, objects.clone(), 1, &token, false, |_| {
-        token.cancel()
-    })
+    let report = delete_all(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        objects.clone(),
+        1,
+        &token,
+        |_, _| token.cancel(),
+    )
     .await;
     assert!(report.cancelled);
     assert_eq!(report.deleted, 1_000);
@@ -170,12 +177,12 @@ async fn deletes_more_than_one_batch_and_cancel_leaves_the_rest() {
 
     let report = delete_all(
         &s3,
+        &Journal::off(),
         &bucket,
         objects,
         4,
         &CancellationToken::new(),
-        false,
-        |_| {},
+        |_, _| {},
     )
     .await;
     // Keys already gone count as deleted: S3 deletes are idempotent.
@@ -195,11 +202,18 @@ async fn empty_and_delete_removes_the_bucket_and_nothing_else() {
     }
 
     let mut phases = Vec::new();
-    let report = empty_and_delete(&s3, &bucket, 8, &CancellationToken::new(), |p| {
-        if phases.last() != Some(&p.phase) {
-            phases.push(p.phase);
-        }
-    })
+    let report = empty_and_delete(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        8,
+        &CancellationToken::new(),
+        |p| {
+            if phases.last() != Some(&p.phase) {
+                phases.push(p.phase);
+            }
+        },
+    )
     .await;
     assert_eq!(report.end, PurgeEnd::BucketDeleted, "{:?}", report.lines());
     assert_eq!(report.uploads_aborted, 5);
@@ -223,7 +237,7 @@ async fn a_cancelled_purge_keeps_the_bucket_and_says_what_is_left() {
     common::start_uploads(&s3, &bucket, "big/", 2).await;
     let token = CancellationToken::new();
     token.cancel();
-    let report = empty_and_delete(&s3, &bucket, 8, &token, |_| {}).await;
+    let report = empty_and_delete(&s3, &Journal::off(), &bucket, 8, &token, |_| {}).await;
     assert!(
         matches!(report.end, PurgeEnd::Cancelled { .. }),
         "{report:?}"

@@ -8,6 +8,7 @@ mod proxy;
 use std::time::{Duration, Instant};
 
 use partsweep::ops::abort::{abort_all, abort_paced};
+use partsweep::ops::journal::Journal;
 use partsweep::ops::limit::Limiter;
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete_until};
 use partsweep::s3::{ErrorKind, S3, S3Error, UploadRef};
@@ -54,9 +55,15 @@ async fn abort_within_limit(
     let mut results = Vec::new();
     let not_attempted = tokio::time::timeout(
         LIMIT,
-        abort_paced(s3, bucket, uploads, limiter, token, |upload, result| {
-            results.push((upload, result))
-        }),
+        abort_paced(
+            s3,
+            &Journal::off(),
+            bucket,
+            uploads,
+            limiter,
+            token,
+            |upload, result| results.push((upload, result)),
+        ),
     )
     .await
     .expect("the job ends");
@@ -295,10 +302,18 @@ async fn a_second_cancel_skips_the_count_after_a_stopped_empty_and_delete() {
     let started = Instant::now();
     let report = tokio::time::timeout(
         LIMIT,
-        empty_and_delete_until(&s3, &bucket, 8, &token, &stop_counting, |_| {
-            token.cancel();
-            stop_counting.cancel();
-        }),
+        empty_and_delete_until(
+            &s3,
+            &Journal::off(),
+            &bucket,
+            8,
+            &token,
+            &stop_counting,
+            |_| {
+                token.cancel();
+                stop_counting.cancel();
+            },
+        ),
     )
     .await
     .expect("the run ends");
@@ -335,6 +350,7 @@ async fn a_clear_with_the_default_bound_matches_the_old_fixed_concurrency_on_a_p
     let mut failed = 0;
     let not_attempted = abort_all(
         &garage,
+        &Journal::off(),
         &bucket,
         uploads,
         256,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
+use partsweep::ops::journal::Journal;
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{
     ConnectOptions, ErrorKind, LifecycleRule, ObjectId, RequestChecksums, RuleChange, RuleRef, S3,
@@ -210,7 +211,7 @@ async fn the_precheck_names_the_uploads_and_a_refusal_over_them_says_so() {
 
         let uploads_only = common::bucket(&common::client().await, "refusal").await;
         common::start_uploads(&common::client().await, &uploads_only, "big/", 3).await;
-        let result = delete_bucket_explained(&s3, &uploads_only).await;
+        let result = delete_bucket_explained(&s3, &Journal::off(), &uploads_only).await;
         match server {
             Server::Garage => assert!(result.is_ok(), "{result:?}"),
             Server::Cos => {
@@ -232,6 +233,7 @@ async fn empty_and_delete_removes_files_uploads_and_the_bucket() {
         let bucket = seeded_bucket("purge", 4).await;
         let report = empty_and_delete(
             &server.client().await,
+            &Journal::off(),
             &bucket,
             8,
             &CancellationToken::new(),
@@ -268,12 +270,12 @@ async fn a_folder_delete_removes_exactly_the_folder() {
             .collect();
         let report = delete_all(
             &s3,
+            &Journal::off(),
             &bucket,
             under,
             4,
             &CancellationToken::new(),
-            false,
-            |_| {},
+            |_, _| {},
         )
         .await;
         assert_eq!(report.deleted, 2, "{server:?}: {report:?}");

@@ -37,8 +37,10 @@ impl Screen {
     }
 }
 
+/// The console against Garage (or `endpoint`), its journal and log under `state`.
 fn spawn_console(
     endpoint: Option<&str>,
+    state: &std::path::Path,
     extra_args: &[&str],
     config_home: Option<&std::path::Path>,
 ) -> (
@@ -46,7 +48,13 @@ fn spawn_console(
     Box<dyn Write + Send>,
     Screen,
 ) {
-    spawn_console_with_env(endpoint, extra_args, config_home, &[])
+    let state = state.to_string_lossy();
+    spawn_console_with_env(
+        endpoint,
+        extra_args,
+        config_home,
+        &[("XDG_STATE_HOME", state.as_ref())],
+    )
 }
 
 fn spawn_console_with_env(
@@ -86,6 +94,7 @@ fn spawn_console_with_env(
         Some(dir) => cmd.env("XDG_CONFIG_HOME", dir),
         None => cmd.env("XDG_CONFIG_HOME", "/nonexistent"),
     }
+    cmd.env_remove("PARTSWEEP_JOURNAL");
     cmd.env("TERM", "xterm-256color");
     for (name, value) in env {
         cmd.env(name, value);
@@ -144,11 +153,14 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
     sorted.sort();
     let (first_key, first_id) = sorted[0].clone();
 
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
     let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(None, &[], None))
+        tokio::task::spawn_blocking(move || spawn_console(None, &state_home, &[], None))
             .await
             .expect("spawn");
     let bucket_name = bucket.clone();
+    let dialog_key = first_key.clone();
     let result = tokio::task::spawn_blocking(move || {
         screen.wait_for(&bucket_name);
         send(&mut keys, &format!("/{bucket_name}\r"));
@@ -161,7 +173,7 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
         assert!(
             text.lines().any(|line| line
                 .split_once("Key:")
-                .is_some_and(|(_, shown)| shown.contains(&first_key))),
+                .is_some_and(|(_, shown)| shown.contains(&dialog_key))),
             "the dialog names the key:\n{text}"
         );
         send(&mut keys, "y");
@@ -186,6 +198,34 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
         left.iter().all(|u| *u.upload_id != *result),
         "the aborted upload is gone"
     );
+
+    let journal = std::fs::read_to_string(state.path().join("partsweep/journal.jsonl"))
+        .expect("the console keeps a journal");
+    let lines: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{journal}");
+    let line = &lines[0];
+    assert_eq!(
+        (
+            &line["via"],
+            &line["action"],
+            &line["bucket"],
+            &line["key"],
+            &line["upload_id"],
+            &line["outcome"],
+        ),
+        (
+            &"console".into(),
+            &"abort_upload".into(),
+            &bucket.as_str().into(),
+            &first_key.as_str().into(),
+            &result.as_str().into(),
+            &"aborted".into(),
+        ),
+        "{journal}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,10 +233,13 @@ async fn read_only_console_refuses_to_abort() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "ro").await;
     common::start_uploads(&s3, &bucket, "ro/", 1).await;
-    let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(None, &["--read-only"], None))
-            .await
-            .expect("spawn");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
+    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+        spawn_console(None, &state_home, &["--read-only"], None)
+    })
+    .await
+    .expect("spawn");
     let bucket_name = bucket.clone();
     tokio::task::spawn_blocking(move || {
         screen.wait_for("READ-ONLY");
@@ -212,14 +255,21 @@ async fn read_only_console_refuses_to_abort() {
     .await
     .expect("console session");
     assert_eq!(common::all_uploads(&s3, &bucket).await.len(), 1);
+    assert!(
+        !state.path().join("partsweep/journal.jsonl").exists(),
+        "a refused write is not a write"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_endpoint_is_shown_not_crashed_on() {
-    let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(Some("http://127.0.0.1:9"), &[], None))
-            .await
-            .expect("spawn");
+    let state = tempfile::tempdir().expect("state dir");
+    let state_home = state.path().to_owned();
+    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+        spawn_console(Some("http://127.0.0.1:9"), &state_home, &[], None)
+    })
+    .await
+    .expect("spawn");
     tokio::task::spawn_blocking(move || {
         screen.wait_for("listing buckets");
         send(&mut keys, "q");
@@ -245,10 +295,11 @@ async fn a_key_rebound_in_the_users_file_aborts_and_the_old_key_does_not() {
     common::start_uploads(&s3, &bucket, "rebind/", 2).await;
     let home = keybindings("[uploads]\nabort = [\"x\"]\n");
     let config_home = home.path().to_owned();
-    let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(move || spawn_console(None, &[], Some(&config_home)))
-            .await
-            .expect("spawn");
+    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+        spawn_console(None, &config_home, &[], Some(&config_home))
+    })
+    .await
+    .expect("spawn");
     let bucket_name = bucket.clone();
     tokio::task::spawn_blocking(move || {
         screen.wait_for(&bucket_name);
@@ -282,7 +333,12 @@ async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line(
     let home = keybindings("[uploads]\n\ndelet = [\"x\"]\n");
     let config_home = home.path().to_owned();
     let (mut child, _keys, screen) = tokio::task::spawn_blocking(move || {
-        spawn_console(Some("http://127.0.0.1:9"), &[], Some(&config_home))
+        spawn_console(
+            Some("http://127.0.0.1:9"),
+            &config_home,
+            &[],
+            Some(&config_home),
+        )
     })
     .await
     .expect("spawn");

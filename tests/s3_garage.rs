@@ -4,6 +4,7 @@ mod common;
 
 use futures::TryStreamExt;
 use partsweep::ops::abort::abort_all;
+use partsweep::ops::journal::Journal;
 use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind, UploadRef};
 use tokio_util::sync::CancellationToken;
 
@@ -132,9 +133,15 @@ async fn clear_all_aborts_every_upload_and_leaves_objects_alone() {
     let uploads = common::start_uploads(&s3, &bucket, "junk/", 300).await;
     let refs = common::refs(&uploads);
     let mut outcomes = Vec::new();
-    let left = abort_all(&s3, &bucket, refs, 4, &CancellationToken::new(), |_, r| {
-        outcomes.push(r)
-    })
+    let left = abort_all(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        refs,
+        4,
+        &CancellationToken::new(),
+        |_, r| outcomes.push(r),
+    )
     .await;
     assert!(left.is_empty());
     assert_eq!(outcomes.len(), 300);
@@ -158,7 +165,7 @@ async fn cancel_leaves_exactly_the_uploads_not_attempted() {
     let refs = common::refs(&uploads);
     let token = CancellationToken::new();
     let mut settled = 0;
-    let not_attempted = abort_all(&s3, &bucket, refs, 2, &token, |_, r| {
+    let not_attempted = abort_all(&s3, &Journal::off(), &bucket, refs, 2, &token, |_, r| {
         assert!(r.is_ok());
         settled += 1;
         if settled == 50 {
@@ -295,6 +302,7 @@ async fn a_server_that_dies_mid_clear_ends_the_job_with_the_rest_not_attempted()
     let mut failed = 0;
     let not_attempted = abort_all(
         &s3,
+        &Journal::off(),
         &bucket,
         refs,
         4,

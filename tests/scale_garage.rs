@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use futures::TryStreamExt;
 use partsweep::ops::abort::abort_all;
+use partsweep::ops::journal::Journal;
 use partsweep::s3::{AbortOutcome, UploadRef};
 use tokio_util::sync::CancellationToken;
 
@@ -30,6 +31,7 @@ async fn clearing_thousands_with_small_concurrency_leaves_nothing_and_objects_un
     let mut reported = Vec::with_capacity(UPLOADS);
     let not_attempted = abort_all(
         &s3,
+        &Journal::off(),
         &bucket,
         uploads.clone(),
         4,

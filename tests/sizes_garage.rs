@@ -5,6 +5,7 @@ mod common;
 
 use futures::TryStreamExt;
 use partsweep::ops::cost::is_active;
+use partsweep::ops::journal::Journal;
 use partsweep::ops::sizes::{BucketTotals, ScanEvent, Size, Sizing, scan_buckets, size_bucket};
 use partsweep::s3::{Bucket, S3, Upload};
 use tokio_util::sync::CancellationToken;
@@ -294,7 +295,7 @@ async fn the_runner_sizes_every_upload_asked_for_and_reads_one_uploads_parts() {
     }
     let uploads = common::all_uploads(&s3, &bucket).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut tasks = Tasks::new(s3.clone(), tx);
+    let mut tasks = Tasks::new(s3.clone(), tx, Journal::off());
     let (shown, rest) = uploads.split_at(5);
     tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
         request: 7,

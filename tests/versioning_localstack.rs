@@ -6,6 +6,7 @@ mod localstack;
 
 use futures::TryStreamExt;
 use partsweep::action::{Action, Command, DeleteCommand, DeleteEvent};
+use partsweep::ops::journal::Journal;
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{BucketContents, ObjectId, S3, VersionCounts, VersionKind};
 use partsweep::tasks::Tasks;
@@ -81,7 +82,15 @@ async fn a_versioned_bucket_is_counted_right_then_emptied_and_deleted() {
         "2 files, 5 old versions, 2 delete markers, 3 incomplete uploads"
     );
 
-    let report = empty_and_delete(&s3, &bucket, 8, &CancellationToken::new(), |_| {}).await;
+    let report = empty_and_delete(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        8,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await;
     assert_eq!(report.end, PurgeEnd::BucketDeleted, "{:?}", report.lines());
     assert!(!report.versions_unsupported);
     assert_eq!(report.uploads_aborted, 3);
@@ -109,7 +118,7 @@ async fn a_folder_delete_in_a_versioned_bucket_says_what_versioning_keeps() {
     // The console's own path: the folder delete goes through the task runner, whose report
     // carries what the versioned folder still stores.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut tasks = Tasks::new(s3.clone(), tx);
+    let mut tasks = Tasks::new(s3.clone(), tx, Journal::off());
     tasks.run(Command::Delete(DeleteCommand::DeleteObjects {
         job: 1,
         bucket: bucket.clone(),
@@ -160,7 +169,15 @@ async fn a_folder_delete_in_a_versioned_bucket_says_what_versioning_keeps() {
         "{said}"
     );
 
-    let report = empty_and_delete(&s3, &bucket, 8, &CancellationToken::new(), |_| {}).await;
+    let report = empty_and_delete(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        8,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await;
     assert_eq!(report.end, PurgeEnd::BucketDeleted, "{:?}", report.lines());
 }
 
@@ -193,6 +210,14 @@ async fn the_version_listing_returns_hostile_keys_exactly() {
 
     let contents = s3.count_contents(&bucket).await.expect("count");
     assert_eq!((contents.objects, contents.old_versions), (2, Some(1)));
-    let report = empty_and_delete(&s3, &bucket, 8, &CancellationToken::new(), |_| {}).await;
+    let report = empty_and_delete(
+        &s3,
+        &Journal::off(),
+        &bucket,
+        8,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await;
     assert_eq!(report.end, PurgeEnd::BucketDeleted, "{:?}", report.lines());
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use partsweep::action::Action;
 use partsweep::app::App;
+use partsweep::ops::journal::{Journal, Via};
 use partsweep::s3::S3;
 use partsweep::tasks::Tasks;
 use ratatui::Terminal;
@@ -41,12 +42,21 @@ pub struct Console {
     pub frames: u64,
     pub slowest_frame: Duration,
     pub actions: u64,
+    _journal_dir: tempfile::TempDir,
 }
 
 impl Console {
     pub fn new(s3: S3, concurrency: usize) -> Result<Self, String> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut tasks = Tasks::new(s3, tx);
+        // Written as the console writes it, to a file of the benchmark's own.
+        let journal_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let journal = Journal::open(
+            Some(journal_dir.path().join("journal.jsonl")),
+            &s3,
+            Via::Console,
+            |warning| eprintln!("{warning}"),
+        );
+        let mut tasks = Tasks::new(s3, tx, journal);
         tasks.concurrency = concurrency;
         let terminal = Terminal::new(TestBackend::new(200, 50)).map_err(|e| e.to_string())?;
         let mut console = Console {
@@ -59,6 +69,7 @@ impl Console {
             frames: 0,
             slowest_frame: Duration::ZERO,
             actions: 0,
+            _journal_dir: journal_dir,
         };
         for command in console.app.start() {
             console.tasks.run(command);

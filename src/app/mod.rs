@@ -5,6 +5,7 @@
 //! (`routing.rs`) and the screen draws it bottom to top. One [`Job`] runs at a time.
 
 pub mod delete;
+mod history;
 mod job;
 pub mod lifecycle;
 mod modal;
@@ -20,6 +21,7 @@ mod uploads;
 use std::collections::{HashMap, HashSet};
 
 pub use delete::{BlockedChoice, DeleteJobKind, Deletion};
+pub use history::{HISTORY_SORTS, HistoryRow, HistoryView};
 pub use job::{AbortJob, Job, JobKind};
 pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use modal::{Modal, Pending};
@@ -102,6 +104,10 @@ pub struct App {
     pub location: String,
     pub buckets: Listing<BucketRow>,
     pub bucket: Option<BucketView>,
+    /// The History pane, open over the bucket list or the bucket shown.
+    pub history: Option<HistoryView>,
+    /// Why the journal cannot be written, once it failed.
+    pub journal_problem: Option<String>,
     /// What is open over the panes, bottom to top; the top one gets the keys.
     pub modals: Vec<Modal>,
     pub toast: Option<Toast>,
@@ -132,6 +138,8 @@ impl App {
             location: location.into(),
             buckets: Listing::default(),
             bucket: None,
+            history: None,
+            journal_problem: None,
             modals: Vec::new(),
             toast: None,
             job: None,
@@ -167,6 +175,9 @@ impl App {
 
     /// The pane the keys go to when nothing is open over it.
     pub fn scope(&self) -> Scope {
+        if self.history.is_some() {
+            return Scope::History;
+        }
         match &self.bucket {
             None => Scope::Buckets,
             Some(view) => match view.tab {
@@ -193,6 +204,9 @@ impl App {
             view.files.table.settle();
             view.uploads.table.settle();
             view.lifecycle.table.settle();
+        }
+        if let Some(view) = &mut self.history {
+            view.listing.table.settle();
         }
         self.settle_sizes();
         if self.toast.as_ref().is_some_and(|t| t.until <= self.millis) {
@@ -287,6 +301,18 @@ impl App {
             }) => self.on_bucket_deleted(job, bucket, result),
             Action::Delete(DeleteEvent::BucketPurged { job, report }) => {
                 self.on_bucket_purged(job, report)
+            }
+            Action::HistoryLoaded {
+                request,
+                journal,
+                result,
+            } => {
+                self.on_history_loaded(request, journal, result);
+                vec![]
+            }
+            Action::JournalFailed { problem } => {
+                self.on_journal_failed(problem);
+                vec![]
             }
             Action::Sizes(event) => self.on_size_event(event),
         }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::table::{Row, Table};
 use super::{
-    App, BUCKET_SORTS, BucketRow, BucketView, FILE_SORTS, JobKind, LIFECYCLE_SORTS, Level, Listing,
-    PaneSizes, Tab, UPLOAD_SORTS,
+    App, BUCKET_SORTS, BucketRow, BucketView, FILE_SORTS, HISTORY_SORTS, JobKind, LIFECYCLE_SORTS,
+    Level, Listing, PaneSizes, Tab, UPLOAD_SORTS,
 };
 use crate::action::{Command, RequestId};
 use crate::keys::{Intent, Scope};
@@ -14,6 +14,9 @@ use crate::s3::{Bucket, Entry, EntryKind, S3Error};
 
 impl App {
     pub(super) fn move_selection(&mut self, delta: isize) {
+        if let Some(view) = &mut self.history {
+            return view.listing.table.move_by(delta);
+        }
         match &mut self.bucket {
             None => self.buckets.table.move_by(delta),
             Some(view) => match view.tab {
@@ -25,6 +28,9 @@ impl App {
     }
 
     pub(super) fn page_size(&self) -> isize {
+        if let Some(view) = &self.history {
+            return view.listing.table.page_size();
+        }
         match &self.bucket {
             None => self.buckets.table.page_size(),
             Some(view) => match view.tab {
@@ -42,6 +48,9 @@ impl App {
     }
 
     pub(super) fn current_filter(&self) -> String {
+        if let Some(view) = &self.history {
+            return view.listing.table.filter.text.clone();
+        }
         match &self.bucket {
             None => self.buckets.table.filter.text.clone(),
             Some(view) => match view.tab {
@@ -54,6 +63,9 @@ impl App {
 
     pub(super) fn apply_filter(&mut self, text: &str) {
         let now = self.now;
+        if let Some(view) = &mut self.history {
+            return view.listing.table.set_filter(text, now);
+        }
         match &mut self.bucket {
             None => self.buckets.table.set_filter(text, now),
             Some(view) => match view.tab {
@@ -71,6 +83,9 @@ impl App {
             } else {
                 table.set_sort((table.sort + 1) % columns, false);
             }
+        }
+        if let Some(view) = &mut self.history {
+            return next(&mut view.listing.table, HISTORY_SORTS.len(), reverse);
         }
         match &mut self.bucket {
             None => next(&mut self.buckets.table, BUCKET_SORTS.len(), reverse),
@@ -163,6 +178,9 @@ impl App {
     }
 
     pub(super) fn refresh(&mut self) -> Vec<Command> {
+        if self.history.is_some() {
+            return self.load_history();
+        }
         let Some(view) = &self.bucket else {
             return vec![self.load_buckets()];
         };
@@ -193,6 +211,10 @@ impl App {
     }
 
     pub(super) fn open(&mut self) -> Vec<Command> {
+        if self.history.is_some() {
+            self.show_history_entry();
+            return vec![];
+        }
         let Some(view) = &mut self.bucket else {
             return self.open_bucket(Tab::Files);
         };
@@ -242,6 +264,9 @@ impl App {
     }
 
     pub(super) fn back(&mut self) -> Vec<Command> {
+        if self.history.take().is_some() {
+            return vec![];
+        }
         let Some(view) = &mut self.bucket else {
             return vec![];
         };

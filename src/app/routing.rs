@@ -59,6 +59,7 @@ impl App {
             }
             Intent::Help => self.push_modal(Modal::Help),
             Intent::Refresh => return self.refresh(),
+            Intent::History => return self.toggle_history(),
             Intent::Filter => {
                 let text = self.current_filter();
                 self.push_modal(Modal::Filter(text));

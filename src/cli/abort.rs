@@ -54,6 +54,7 @@ pub async fn run(ctx: &mut Context, args: AbortArgs) -> Exit {
     let never_started = CancellationToken::new();
     abort_all(
         &ctx.s3,
+        &ctx.journal,
         &args.bucket,
         vec![upload.clone()],
         1,

@@ -374,26 +374,34 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, plan: Plan) -> Exit {
     let format = ctx.format;
     let mut kept_rows: Vec<OutcomeRow> = Vec::new();
     let (out, messages) = (&mut ctx.out, &mut ctx.messages);
-    let not_attempted = abort_paced(&ctx.s3, bucket, refs, &limiter, &token, |upload, result| {
-        summary.add(&result);
-        let row = OutcomeRow::new(row_for(&upload), &result);
-        match format {
-            Format::Jsonl => {
-                out.json(&row);
-                out.flush();
+    let not_attempted = abort_paced(
+        &ctx.s3,
+        &ctx.journal,
+        bucket,
+        refs,
+        &limiter,
+        &token,
+        |upload, result| {
+            summary.add(&result);
+            let row = OutcomeRow::new(row_for(&upload), &result);
+            match format {
+                Format::Jsonl => {
+                    out.json(&row);
+                    out.flush();
+                }
+                Format::Json => kept_rows.push(row),
+                Format::Table if row.outcome == "failed" => kept_rows.push(row),
+                Format::Table => {}
             }
-            Format::Json => kept_rows.push(row),
-            Format::Table if row.outcome == "failed" => kept_rows.push(row),
-            Format::Table => {}
-        }
-        ctrl_c.know(summary.so_far(&place));
-        let settled = format::count(summary.settled());
-        let pace = limiter.pace();
-        messages.progress(&format!(
-            "aborting… {settled}/{count} · {} in flight · {} throttled",
-            pace.in_flight, pace.throttled
-        ));
-    })
+            ctrl_c.know(summary.so_far(&place));
+            let settled = format::count(summary.settled());
+            let pace = limiter.pace();
+            messages.progress(&format!(
+                "aborting… {settled}/{count} · {} in flight · {} throttled",
+                pace.in_flight, pace.throttled
+            ));
+        },
+    )
     .await;
     drop(ctrl_c);
     ctx.messages.clear_progress();

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::Resolved;
 use super::output::{Format, Messages, Out};
+use crate::ops::journal::{self, Journal, Via};
 use crate::s3::{S3, Timestamp};
 
 /// How a headless command ended, as the process exit code scripts see (README "Exit codes").
@@ -59,6 +60,8 @@ pub struct Context {
     pub now: Timestamp,
     pub out: Out,
     pub messages: Messages,
+    /// Where every write is recorded as its result arrives.
+    pub journal: Journal,
 }
 
 impl Context {
@@ -68,6 +71,12 @@ impl Context {
         if format != Format::Table && io::stdout().is_terminal() {
             messages.disable_progress();
         }
+        let journal = Journal::open(
+            journal::default_path(),
+            &s3,
+            Via::Cli,
+            messages.warning_printer(),
+        );
         Context {
             s3,
             read_only: resolved.read_only,
@@ -78,6 +87,7 @@ impl Context {
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             out: Out::default(),
             messages,
+            journal,
         }
     }
 

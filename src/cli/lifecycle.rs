@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::context::{Context, Exit};
 use super::output::{Align, Format, OutputArgs, Rows};
-use crate::ops::lifecycle::{Coverage, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
+use crate::ops::lifecycle::{self, Coverage, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
 use crate::s3::{ErrorKind, LifecycleRule, RuleChange, RuleRef, RuleScope, Written, rule_label};
 use crate::text::escape;
 
@@ -162,7 +162,7 @@ pub async fn run(ctx: &mut Context, args: LifecycleArgs) -> Exit {
         Ok(change) => change,
         Err(exit) => return exit,
     };
-    match ctx.s3.change_lifecycle(&bucket, &change).await {
+    match lifecycle::change(&ctx.s3, &ctx.journal, &bucket, &change).await {
         Ok(Written {
             read_back: Ok(rules),
         }) => {

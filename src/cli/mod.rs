@@ -8,6 +8,7 @@ pub mod abort;
 pub mod buckets;
 pub mod clear;
 pub mod context;
+pub mod history;
 pub mod lifecycle;
 pub mod ls;
 pub mod output;
@@ -101,6 +102,12 @@ pub enum Cmd {
     /// Without --force only an empty bucket is deleted, and otherwise partsweep says what blocks
     /// it. With --force it runs the console's Empty and delete.
     Rb(rb::RbArgs),
+    /// What partsweep deleted, aborted or changed, and when: the journal, newest first
+    ///
+    /// Every abort, object delete, bucket delete and lifecycle change, from the console or the
+    /// command line, is recorded as it happens in $XDG_STATE_HOME/partsweep/journal.jsonl
+    /// (~/.local/state/partsweep/journal.jsonl; $PARTSWEEP_JOURNAL overrides it).
+    History(history::HistoryArgs),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions(CompletionsArgs),
     /// Start a local Garage server seeded with sample data and open the console against it.
@@ -320,6 +327,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let mut ctx = headless(&resolved, args.output, no_color).await;
             rb::run(&mut ctx, args).await
         }
+        Some(Cmd::History(args)) => history::run(args, no_color),
         Some(Cmd::Completions(args)) => {
             print_completions(args.shell);
             Exit::Success

@@ -137,6 +137,20 @@ impl Messages {
         }
     }
 
+    /// A warning that can be given from anywhere, later (the journal's): it clears a progress
+    /// line first when progress is drawn.
+    pub fn warning_printer(&self) -> impl Fn(&str) + Send + Sync + 'static {
+        let (color, progress) = (self.color, self.progress);
+        move |text| {
+            let clear = if progress { "\r\x1b[2K" } else { "" };
+            if color {
+                eprintln!("{clear}\x1b[33mpartsweep: warning:\x1b[0m {text}");
+            } else {
+                eprintln!("{clear}partsweep: warning: {text}");
+            }
+        }
+    }
+
     pub fn s3_error(&mut self, context: &str, err: &S3Error) {
         self.error(&format!("{context}: {}", err.display_line()));
     }

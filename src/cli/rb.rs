@@ -162,14 +162,21 @@ async fn ending(ctx: &mut Context, args: RbArgs) -> Ending {
     let token = CancellationToken::new();
     let ctrl_c = CancelOnCtrlC::new(&token);
     let messages = &mut ctx.messages;
-    let report = empty_and_delete(&ctx.s3, bucket, ctx.concurrency, &token, |progress| {
-        // A second Ctrl-C (during the count of what is left, say) prints where it was.
-        ctrl_c.know(format!(
-            "bucket {shown}: stopped during \"{}\"",
-            progress.line()
-        ));
-        messages.progress(&progress.line());
-    })
+    let report = empty_and_delete(
+        &ctx.s3,
+        &ctx.journal,
+        bucket,
+        ctx.concurrency,
+        &token,
+        |progress| {
+            // A second Ctrl-C (during the count of what is left, say) prints where it was.
+            ctrl_c.know(format!(
+                "bucket {shown}: stopped during \"{}\"",
+                progress.line()
+            ));
+            messages.progress(&progress.line());
+        },
+    )
     .await;
     drop(ctrl_c);
     ctx.messages.clear_progress();
@@ -190,7 +197,7 @@ async fn delete_if_empty(ctx: &mut Context, bucket: &str, before: &BucketContent
         ));
         return Ending::new(Exit::Failure, "not_empty", lines);
     }
-    match delete_bucket_explained(&ctx.s3, bucket).await {
+    match delete_bucket_explained(&ctx.s3, &ctx.journal, bucket).await {
         Ok(()) => Ending::new(
             Exit::Success,
             "deleted",

@@ -39,6 +39,8 @@ pub enum Intent {
     EditRule,
     DeleteRule,
     DeleteBucket,
+    /// Open (or close) the History pane: every write partsweep made.
+    History,
     /// Yes, keep, save, choose: the way forward out of a dialog.
     Accept,
     /// No, close, clear: the way back out of a dialog, or stopping a job.
@@ -65,6 +67,8 @@ pub enum Scope {
     Files,
     Uploads,
     Lifecycle,
+    /// The History pane.
+    History,
     /// While a job runs, before the pane's keys.
     Job,
     Help,
@@ -80,13 +84,14 @@ pub enum Scope {
 }
 
 impl Scope {
-    const ALL: [Scope; 16] = [
+    const ALL: [Scope; 17] = [
         Scope::Everywhere,
         Scope::Buckets,
         Scope::Bucket,
         Scope::Files,
         Scope::Uploads,
         Scope::Lifecycle,
+        Scope::History,
         Scope::Job,
         Scope::Help,
         Scope::Filter,
@@ -108,6 +113,7 @@ impl Scope {
             Scope::Files => "files",
             Scope::Uploads => "uploads",
             Scope::Lifecycle => "lifecycle",
+            Scope::History => "history",
             Scope::Job => "job",
             Scope::Help => "help",
             Scope::Filter => "filter",
@@ -131,6 +137,7 @@ impl Scope {
             Files => &[Files, Bucket, Everywhere],
             Uploads => &[Uploads, Bucket, Everywhere],
             Lifecycle => &[Lifecycle, Bucket, Everywhere],
+            History => &[History, Everywhere],
             Job => &[Job],
             Help => &[Help],
             Filter => &[Filter],
@@ -210,6 +217,8 @@ pub const ACTIONS: &[Action] = {
             false,
         ),
         action(Bucket, "back", I::Back, "back", true),
+        action(History, "details", I::Open, "entry in full", true),
+        action(History, "back", I::Back, "close history", true),
         action(Everywhere, "filter", I::Filter, "filter", true),
         action(Everywhere, "sort", I::Sort, "sort", true),
         action(
@@ -228,6 +237,7 @@ pub const ACTIONS: &[Action] = {
         action(Everywhere, "last_row", I::Bottom, "last row", false),
         action(Everywhere, "help", I::Help, "help", true),
         action(Everywhere, "quit", I::Quit, "quit", true),
+        action(Everywhere, "history", I::History, "history", true),
         action(Job, "cancel", I::Cancel, "cancel a running job", true),
         action(Help, "close", I::Cancel, "close the help", true),
         action(Filter, "keep", I::Accept, "keeps", true),

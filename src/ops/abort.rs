@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::Journal;
 use super::limit::Limiter;
 use super::retry::{Backoff, Retry, RetryBudget, Tried};
 use crate::s3::{AbortOutcome, ErrorKind, S3, S3Error, UploadRef};
@@ -18,6 +19,7 @@ pub const GIVE_UP_AFTER_SERVER_FAILURES: usize = 8;
 /// Aborts exactly `uploads`, at most `concurrency` at a time (see [`abort_paced`]).
 pub async fn abort_all(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     uploads: Vec<UploadRef>,
     concurrency: usize,
@@ -25,14 +27,16 @@ pub async fn abort_all(
     report: impl FnMut(UploadRef, Result<AbortOutcome, S3Error>),
 ) -> Vec<UploadRef> {
     let limiter = Limiter::new(concurrency);
-    abort_paced(s3, bucket, uploads, &limiter, token, report).await
+    abort_paced(s3, journal, bucket, uploads, &limiter, token, report).await
 }
 
 /// Aborts exactly `uploads`, as many at a time as `limiter` allows, retrying throttling and
 /// passing faults on one budget for the job. Cancelling stops new aborts and retries at once;
-/// calls in flight finish and are reported. Returns the uploads that were never attempted.
+/// calls in flight finish and are reported. Each result goes to `journal` as it arrives,
+/// before `report` hears of it. Returns the uploads that were never attempted.
 pub async fn abort_paced(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     uploads: Vec<UploadRef>,
     limiter: &Limiter,
@@ -78,6 +82,7 @@ pub async fn abort_paced(
         } else {
             failing_in_a_row = 0;
         }
+        journal.aborted(bucket, &uploads[i], &result);
         report(uploads[i].clone(), result);
     }
     drop(results);

@@ -4,6 +4,7 @@
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
+use super::journal::Journal;
 use super::limit::Limiter;
 use super::retry::{Backoff, Retry, RetryBudget, Tried};
 use crate::format;
@@ -27,34 +28,34 @@ pub struct DeleteReport {
 }
 
 /// Deletes exactly `objects`, in DeleteObjects batches of up to 1,000, a few batches at a
-/// time. Cancelling (or, with `stop_on_failure`, the first refused key) starts no new batch;
-/// batches in flight finish and are counted. `progress` gets the number settled so far.
+/// time. Cancelling starts no new batch; batches in flight finish and are counted. Each
+/// batch's keys go to `journal` as its answer arrives; `progress` then gets the number
+/// settled so far and the report so far (a caller that stops at the first failure cancels).
 pub async fn delete_all(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     objects: Vec<ObjectId>,
     concurrency: usize,
     token: &CancellationToken,
-    stop_on_failure: bool,
-    mut progress: impl FnMut(usize),
+    mut progress: impl FnMut(usize, &DeleteReport),
 ) -> DeleteReport {
     let mut report = DeleteReport {
         requested: objects.len(),
         ..DeleteReport::default()
     };
-    let stop = token.child_token();
     let limiter = Limiter::new(concurrency.clamp(1, MAX_BATCHES_IN_FLIGHT));
     let budget = RetryBudget::default();
     let retry = Retry {
         backoff: Backoff::default(),
         budget: &budget,
         limiter: &limiter,
-        token: &stop,
+        token,
     };
     let batch_count = objects.len().div_ceil(MAX_DELETE_BATCH);
     let (objects, retry) = (&objects, &retry);
     let mut results = stream::iter(0..batch_count)
-        .take_while(|_| std::future::ready(!stop.is_cancelled()))
+        .take_while(|_| std::future::ready(!token.is_cancelled()))
         .map(|i| async move {
             let end = ((i + 1) * MAX_DELETE_BATCH).min(objects.len());
             let batch = &objects[i * MAX_DELETE_BATCH..end];
@@ -67,6 +68,7 @@ pub async fn delete_all(
             continue;
         };
         settled += batch.len();
+        journal.deleted(bucket, batch, &result);
         match result {
             Ok(outcome) => {
                 report.deleted += outcome.deleted;
@@ -76,10 +78,7 @@ pub async fn delete_all(
                 .failed
                 .extend(batch.iter().map(|object| KeyFailure::of(object, &err))),
         }
-        if stop_on_failure && !report.failed.is_empty() {
-            stop.cancel();
-        }
-        progress(settled);
+        progress(settled, &report);
     }
     drop(results);
     report.not_attempted = report.requested - settled;
@@ -126,9 +125,15 @@ impl Refusal {
     }
 }
 
-/// DeleteBucket, explained when refused.
-pub async fn delete_bucket_explained(s3: &S3, bucket: &str) -> Result<(), Refusal> {
-    match s3.delete_bucket(bucket).await {
+/// DeleteBucket, recorded in `journal`, explained when refused.
+pub async fn delete_bucket_explained(
+    s3: &S3,
+    journal: &Journal,
+    bucket: &str,
+) -> Result<(), Refusal> {
+    let result = s3.delete_bucket(bucket).await;
+    journal.bucket_deleted(bucket, &result);
+    match result {
         Ok(()) => Ok(()),
         Err(error) => Err(Refusal {
             error,

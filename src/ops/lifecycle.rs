@@ -2,8 +2,9 @@
 //! and how well a bucket's rules clear incomplete uploads. The console's form and
 //! `partsweep lifecycle` both use these, so both refuse and warn alike.
 
+use super::journal::Journal;
 use crate::format;
-use crate::s3::{LifecycleRule, RuleScope};
+use crate::s3::{LifecycleRule, RuleChange, RuleScope, S3, S3Error, Written};
 use crate::text::escape;
 
 pub const MIN_DAYS: i32 = 1;
@@ -97,6 +98,20 @@ pub fn check_abort_rule(
         }
     }
     check
+}
+
+/// Makes `change` to the bucket's rules (the others stay as they are), records it in
+/// `journal` (written, or not: a failed read-back afterwards does not undo the write), and
+/// returns what the server holds afterwards.
+pub async fn change(
+    s3: &S3,
+    journal: &Journal,
+    bucket: &str,
+    change: &RuleChange,
+) -> Result<Written, S3Error> {
+    let result = s3.change_lifecycle(bucket, change).await;
+    journal.rule_changed(bucket, change, &result);
+    result
 }
 
 /// A rule id not yet used in the bucket.

@@ -5,6 +5,7 @@
 pub mod abort;
 pub mod cost;
 pub mod delete;
+pub mod journal;
 pub mod lifecycle;
 pub mod limit;
 pub mod purge;

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::abort::abort_all;
 use super::delete::{Refusal, delete_all, delete_bucket_explained};
+use super::journal::Journal;
 use crate::format;
 use crate::s3::{BucketContents, KeyFailure, ObjectId, S3, S3Error, UploadRef, is_unsupported};
 use crate::text::escape;
@@ -222,21 +223,24 @@ async fn list_everything<T, U>(
 /// delete marker, then every object, aborts uploads that started meanwhile, then
 /// DeleteBucket. Every call names `bucket`; nothing else is touched. Cancelling takes
 /// effect between batches; the first failure stops the run and the report says what is left.
+/// Every abort and delete goes to `journal` as it settles.
 pub async fn empty_and_delete(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     concurrency: usize,
     token: &CancellationToken,
     progress: impl FnMut(Progress),
 ) -> PurgeReport {
     let never = CancellationToken::new();
-    empty_and_delete_until(s3, bucket, concurrency, token, &never, progress).await
+    empty_and_delete_until(s3, journal, bucket, concurrency, token, &never, progress).await
 }
 
 /// [`empty_and_delete`], where `stop_counting` also ends the count of what is left after a
 /// stop (which lists the whole bucket again): a second cancel.
 pub async fn empty_and_delete_until(
     s3: &S3,
+    journal: &Journal,
     bucket: &str,
     concurrency: usize,
     token: &CancellationToken,
@@ -254,31 +258,20 @@ pub async fn empty_and_delete_until(
         left: None,
         left_not_counted: false,
     };
+    let run = Run {
+        s3,
+        journal,
+        bucket,
+        concurrency,
+        token,
+    };
     for phase in Phase::ALL {
         let step = match phase {
             Phase::AbortUploads | Phase::AbortLateUploads => {
-                abort_phase(
-                    s3,
-                    bucket,
-                    phase,
-                    concurrency,
-                    token,
-                    &mut report,
-                    &mut progress,
-                )
-                .await
+                abort_phase(&run, phase, &mut report, &mut progress).await
             }
             Phase::DeleteVersions | Phase::DeleteObjects => {
-                delete_phase(
-                    s3,
-                    bucket,
-                    phase,
-                    concurrency,
-                    token,
-                    &mut report,
-                    &mut progress,
-                )
-                .await
+                delete_phase(&run, phase, &mut report, &mut progress).await
             }
             Phase::DeleteBucket => {
                 if token.is_cancelled() {
@@ -290,7 +283,7 @@ pub async fn empty_and_delete_until(
                         done: 0,
                         total: 1,
                     });
-                    match delete_bucket_explained(s3, bucket).await {
+                    match delete_bucket_explained(s3, journal, bucket).await {
                         Ok(()) => {
                             progress(Progress {
                                 phase,
@@ -324,15 +317,28 @@ pub async fn empty_and_delete_until(
     report
 }
 
-async fn abort_phase(
-    s3: &S3,
-    bucket: &str,
-    phase: Phase,
+/// What every phase of one run works on.
+struct Run<'a> {
+    s3: &'a S3,
+    journal: &'a Journal,
+    bucket: &'a str,
     concurrency: usize,
-    token: &CancellationToken,
+    token: &'a CancellationToken,
+}
+
+async fn abort_phase(
+    run: &Run<'_>,
+    phase: Phase,
     report: &mut PurgeReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), Stop> {
+    let Run {
+        s3,
+        journal,
+        bucket,
+        concurrency,
+        token,
+    } = *run;
     let uploads = list_everything(
         s3.list_uploads(bucket, None, None),
         phase,
@@ -346,24 +352,32 @@ async fn abort_phase(
     let stop = token.child_token();
     let mut settled = 0;
     let mut first_failure: Option<String> = None;
-    let not_attempted = abort_all(s3, bucket, uploads, concurrency, &stop, |upload, result| {
-        settled += 1;
-        match result {
-            Ok(_) => report.uploads_aborted += 1,
-            Err(err) => {
-                let line = format!("upload {}: {}", escape(&upload.key), err.display_line());
-                first_failure.get_or_insert_with(|| line.clone());
-                report.failures.push(line);
-                stop.cancel();
+    let not_attempted = abort_all(
+        s3,
+        journal,
+        bucket,
+        uploads,
+        concurrency,
+        &stop,
+        |upload, result| {
+            settled += 1;
+            match result {
+                Ok(_) => report.uploads_aborted += 1,
+                Err(err) => {
+                    let line = format!("upload {}: {}", escape(&upload.key), err.display_line());
+                    first_failure.get_or_insert_with(|| line.clone());
+                    report.failures.push(line);
+                    stop.cancel();
+                }
             }
-        }
-        progress(Progress {
-            phase,
-            listing: false,
-            done: settled,
-            total,
-        });
-    })
+            progress(Progress {
+                phase,
+                listing: false,
+                done: settled,
+                total,
+            });
+        },
+    )
     .await;
     if let Some(failure) = first_failure {
         return Err(Stop::Failed(failure));
@@ -375,14 +389,18 @@ async fn abort_phase(
 }
 
 async fn delete_phase(
-    s3: &S3,
-    bucket: &str,
+    run: &Run<'_>,
     phase: Phase,
-    concurrency: usize,
-    token: &CancellationToken,
     report: &mut PurgeReport,
     progress: &mut impl FnMut(Progress),
 ) -> Result<(), Stop> {
+    let Run {
+        s3,
+        journal,
+        bucket,
+        concurrency,
+        token,
+    } = *run;
     let listed = if phase == Phase::DeleteVersions {
         list_everything(
             s3.list_versions(bucket, ""),
@@ -407,14 +425,27 @@ async fn delete_phase(
         listed => listed.map_err(|stop| stop.into_stop("listing"))?,
     };
     let total = objects.len() as u64;
-    let result = delete_all(s3, bucket, objects, concurrency, token, true, |done| {
-        progress(Progress {
-            phase,
-            listing: false,
-            done: done as u64,
-            total,
-        })
-    })
+    // The first refused key stops the phase: no new batch starts.
+    let stop = token.child_token();
+    let result = delete_all(
+        s3,
+        journal,
+        bucket,
+        objects,
+        concurrency,
+        &stop,
+        |done, so_far| {
+            if !so_far.failed.is_empty() {
+                stop.cancel();
+            }
+            progress(Progress {
+                phase,
+                listing: false,
+                done: done as u64,
+                total,
+            })
+        },
+    )
     .await;
     let deleted = result.deleted as u64;
     match phase {

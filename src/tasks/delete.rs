@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, DeleteCommand, DeleteEvent, RequestId};
 use crate::ops::delete::{delete_all, delete_bucket_explained};
+use crate::ops::journal::Journal;
 use crate::ops::purge::{Phase, Progress, empty_and_delete_until};
 use crate::s3::{Entry, ErrorKind, ObjectId, S3, S3Error};
 
@@ -26,6 +27,7 @@ pub fn cancel_id(command: &DeleteCommand) -> RequestId {
 /// scheduling, `now` also the count after a stopped Empty and delete.
 pub async fn run(
     s3: S3,
+    journal: Journal,
     tx: UnboundedSender<Action>,
     command: DeleteCommand,
     concurrency: usize,
@@ -71,17 +73,25 @@ pub async fn run(
         } => {
             let total = keys.len() as u64;
             let objects = keys.into_iter().map(ObjectId::key).collect();
-            let report = delete_all(&s3, &bucket, objects, concurrency, &token, false, |done| {
-                let _ = tx.send(Action::Delete(DeleteEvent::Progress {
-                    job,
-                    progress: Progress {
-                        phase: Phase::DeleteObjects,
-                        listing: false,
-                        done: done as u64,
-                        total,
-                    },
-                }));
-            })
+            let report = delete_all(
+                &s3,
+                &journal,
+                &bucket,
+                objects,
+                concurrency,
+                &token,
+                |done, _| {
+                    let _ = tx.send(Action::Delete(DeleteEvent::Progress {
+                        job,
+                        progress: Progress {
+                            phase: Phase::DeleteObjects,
+                            listing: false,
+                            done: done as u64,
+                            total,
+                        },
+                    }));
+                },
+            )
             .await;
             let mut report = report;
             if let Some(prefix) = folder
@@ -92,7 +102,7 @@ pub async fn run(
             DeleteEvent::ObjectsDeleted { job, report }
         }
         DeleteCommand::DeleteBucket { job, bucket } => {
-            let result = delete_bucket_explained(&s3, &bucket).await;
+            let result = delete_bucket_explained(&s3, &journal, &bucket).await;
             DeleteEvent::BucketDeleted {
                 job,
                 bucket,
@@ -100,11 +110,18 @@ pub async fn run(
             }
         }
         DeleteCommand::EmptyAndDeleteBucket { job, bucket } => {
-            let report =
-                empty_and_delete_until(&s3, &bucket, concurrency, &token, &now, |progress| {
+            let report = empty_and_delete_until(
+                &s3,
+                &journal,
+                &bucket,
+                concurrency,
+                &token,
+                &now,
+                |progress| {
                     let _ = tx.send(Action::Delete(DeleteEvent::Progress { job, progress }));
-                })
-                .await;
+                },
+            )
+            .await;
             DeleteEvent::BucketPurged { job, report }
         }
     };

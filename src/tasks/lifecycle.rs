@@ -5,12 +5,14 @@ use futures::{StreamExt, stream};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::{Action, LifecycleCommand};
+use crate::ops::journal::Journal;
+use crate::ops::lifecycle;
 use crate::s3::S3;
 
 /// Lifecycle reads in flight at once for the bucket list: light, and never crowding out the UI's own calls.
 const COVERAGE_CONCURRENCY: usize = 8;
 
-pub async fn run(s3: S3, tx: UnboundedSender<Action>, command: LifecycleCommand) {
+pub async fn run(s3: S3, journal: Journal, tx: UnboundedSender<Action>, command: LifecycleCommand) {
     match command {
         LifecycleCommand::Load { request, bucket } => {
             let result = s3.lifecycle_rules(&bucket).await;
@@ -46,7 +48,7 @@ pub async fn run(s3: S3, tx: UnboundedSender<Action>, command: LifecycleCommand)
             bucket,
             change,
         } => {
-            let result = s3.change_lifecycle(&bucket, &change).await;
+            let result = lifecycle::change(&s3, &journal, &bucket, &change).await;
             let _ = tx.send(Action::LifecycleChanged {
                 request,
                 bucket,

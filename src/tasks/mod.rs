@@ -7,6 +7,7 @@ mod lifecycle;
 mod sizes;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command, SizeCommand};
 use crate::ops::abort::abort_paced;
+use crate::ops::journal::{self, Journal};
 use crate::ops::limit::Limiter;
 use crate::ops::sizes::Sizing;
 use crate::s3::{S3, S3Error};
@@ -23,6 +25,8 @@ pub use sizes::SIZE_CONCURRENCY;
 /// The default bound of the adaptive limit (`--concurrency`); jobs start at
 /// [`crate::ops::limit::START`] and find their pace below it.
 pub const DEFAULT_CONCURRENCY: usize = 256;
+/// The newest journal entries the History pane holds; `partsweep history` lists them all.
+pub const HISTORY_LIMIT: usize = 100_000;
 
 /// How often a running abort job reports its pace (calls in flight, throttling).
 const PACE_EVERY: Duration = Duration::from_millis(250);
@@ -37,6 +41,8 @@ struct Running {
 pub struct Tasks {
     s3: S3,
     tx: UnboundedSender<Action>,
+    /// Every write is recorded here as its result arrives.
+    journal: Journal,
     pub concurrency: usize,
     pub page_size: Option<i32>,
     /// ListParts calls in flight for background sizes (per kind: pane, scan).
@@ -46,10 +52,11 @@ pub struct Tasks {
 }
 
 impl Tasks {
-    pub fn new(s3: S3, tx: UnboundedSender<Action>) -> Self {
+    pub fn new(s3: S3, tx: UnboundedSender<Action>, journal: Journal) -> Self {
         Tasks {
             s3,
             tx,
+            journal,
             concurrency: DEFAULT_CONCURRENCY,
             page_size: None,
             size_concurrency: SIZE_CONCURRENCY,
@@ -142,16 +149,24 @@ impl Tasks {
             } => {
                 let token = self.token(job);
                 let concurrency = self.concurrency;
+                let journal = self.journal.clone();
                 tokio::spawn(async move {
                     let limiter = Limiter::new(concurrency);
-                    let work =
-                        abort_paced(&s3, &bucket, uploads, &limiter, &token, |upload, result| {
+                    let work = abort_paced(
+                        &s3,
+                        &journal,
+                        &bucket,
+                        uploads,
+                        &limiter,
+                        &token,
+                        |upload, result| {
                             let _ = tx.send(Action::Aborted {
                                 job,
                                 upload,
                                 result,
                             });
-                        });
+                        },
+                    );
                     tokio::pin!(work);
                     let mut every = tokio::time::interval(PACE_EVERY);
                     let not_attempted = loop {
@@ -170,11 +185,51 @@ impl Tasks {
                 });
             }
             Command::Lifecycle(command) => {
-                tokio::spawn(lifecycle::run(s3, tx, command));
+                tokio::spawn(lifecycle::run(s3, self.journal.clone(), tx, command));
+            }
+            Command::LoadHistory { request } => {
+                let path = self.journal.path().map(Path::to_owned);
+                tokio::spawn(async move {
+                    let (journal, result) = match path {
+                        Some(path) => {
+                            let shown = path.display().to_string();
+                            let read = tokio::task::spawn_blocking(move || {
+                                journal::read(&path, Some(HISTORY_LIMIT))
+                            })
+                            .await;
+                            let result = match read {
+                                Ok(Ok(history)) => Ok(history),
+                                Ok(Err(err)) => Err(format!("cannot read {shown}: {err}")),
+                                Err(err) => Err(format!("cannot read {shown}: {err}")),
+                            };
+                            (shown, result)
+                        }
+                        None => (
+                            "nowhere".to_owned(),
+                            Err(format!(
+                                "no journal: set XDG_STATE_HOME, HOME or {}",
+                                journal::PATH_VAR
+                            )),
+                        ),
+                    };
+                    let _ = tx.send(Action::HistoryLoaded {
+                        request,
+                        journal,
+                        result,
+                    });
+                });
             }
             Command::Delete(command) => {
                 let tokens = self.tokens(delete::cancel_id(&command));
-                tokio::spawn(delete::run(s3, tx, command, self.concurrency, tokens));
+                let journal = self.journal.clone();
+                tokio::spawn(delete::run(
+                    s3,
+                    journal,
+                    tx,
+                    command,
+                    self.concurrency,
+                    tokens,
+                ));
             }
             Command::Sizes(command) => self.run_sizes(s3, tx, command),
         }

@@ -74,6 +74,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         "Lifecycle rules",
         &mut seen,
     ));
+    right.push(Line::default());
+    right.extend(section(keymap, &[Scope::History], "History", &mut seen));
     let close = keymap.keys(Scope::Help, Intent::Cancel);
     let close = if close.contains(&Key::Any) {
         "Any key".to_owned()

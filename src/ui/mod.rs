@@ -7,6 +7,7 @@ mod details;
 mod dialog;
 mod files;
 mod help;
+mod history;
 mod lifecycle;
 mod lifecycle_form;
 mod status;
@@ -54,9 +55,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(area);
     status::title(frame, title, app);
     status::breadcrumbs(frame, crumbs, app);
-    match &app.bucket {
-        None => buckets::draw(frame, body, app),
-        Some(view) => match view.tab {
+    match (&app.history, &app.bucket) {
+        (Some(history), _) => history::draw(frame, body, app, history),
+        (None, None) => buckets::draw(frame, body, app),
+        (None, Some(view)) => match view.tab {
             Tab::Files => files::draw(frame, body, app, view),
             Tab::Uploads => uploads::draw(frame, body, app, view),
             Tab::Lifecycle => lifecycle::draw(frame, body, app, view),

@@ -32,6 +32,17 @@ pub fn title(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn breadcrumbs(frame: &mut Frame, area: Rect, app: &App) {
+    if app.history_open() {
+        let line = Line::from(vec![
+            Span::raw(" History").bold(),
+            Span::raw(
+                "  every abort, delete and rule change, from the console or the command line",
+            )
+            .dark_gray(),
+        ]);
+        frame.render_widget(line, area);
+        return;
+    }
     let Some(view) = &app.bucket else {
         frame.render_widget(Line::from(" Buckets").bold(), area);
         return;
