@@ -53,6 +53,7 @@ fn synthetic_upload(i: usize, now: i64, class: &Arc<str>) -> Upload {
         upload_id: format!("{mix:016x}{:016x}{:016x}{:016x}", !mix, mix ^ 0xabc, i).into(),
         initiated: Some(now - (mix % (60 * DAY as u64)) as i64),
         storage_class: Some(class.clone()),
+        key_undecodable: false,
     }
 }
 

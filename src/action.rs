@@ -3,11 +3,12 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::limit::Pace;
 use crate::ops::purge::{Progress, PurgeReport};
 use crate::ops::sizes::{Measured, ScanEvent};
 use crate::s3::{
     AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
-    Upload, UploadParts, UploadRef,
+    Upload, UploadParts, UploadRef, Written,
 };
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
@@ -46,6 +47,11 @@ pub enum Action {
         upload: UploadRef,
         result: Result<AbortOutcome, S3Error>,
     },
+    /// How an abort job is pacing itself: calls in flight, its limit, throttling so far.
+    Paced {
+        job: JobId,
+        pace: Pace,
+    },
     /// The job stopped: everything attempted has settled; `not_attempted` were never sent.
     JobFinished {
         job: JobId,
@@ -57,12 +63,12 @@ pub enum Action {
         bucket: String,
         result: Result<Vec<LifecycleRule>, S3Error>,
     },
-    /// A rule change was written; `result` holds the rules read back afterwards.
+    /// A rule change ended: refused or failed, or written (with the rules read back afterwards).
     LifecycleChanged {
         request: RequestId,
         bucket: String,
         change: RuleChange,
-        result: Result<Vec<LifecycleRule>, S3Error>,
+        result: Result<Written, S3Error>,
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
@@ -131,7 +137,7 @@ pub enum DeleteEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadBuckets {
         request: RequestId,
@@ -155,7 +161,8 @@ pub enum Command {
         bucket: String,
         uploads: Vec<UploadRef>,
     },
-    /// Start nothing more for this job; in-flight calls finish.
+    /// Start nothing more for this job; in-flight calls finish. A second one also stops
+    /// what would follow (the count after a stopped Empty and delete).
     CancelJob {
         job: JobId,
     },
@@ -187,7 +194,7 @@ pub enum SizeCommand {
 }
 
 /// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LifecycleCommand {
     Load {
         request: RequestId,
@@ -222,6 +229,9 @@ pub enum DeleteCommand {
         job: JobId,
         bucket: String,
         keys: Vec<String>,
+        /// The folder these keys were listed under, when a whole folder is deleted: on a
+        /// versioned bucket the report then says what the folder still stores.
+        folder: Option<String>,
     },
     /// DeleteBucket alone, for a bucket found empty.
     DeleteBucket { job: JobId, bucket: String },

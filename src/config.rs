@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn the_example_parses() {
         let config = Config::parse(EXAMPLE).expect("example config");
-        assert_eq!(config.concurrency, Some(32));
+        assert_eq!(config.concurrency, Some(256));
         assert_eq!(config.price_per_gb_month, None);
     }
 

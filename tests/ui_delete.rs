@@ -177,6 +177,7 @@ fn open_folder(app: &mut App) {
         size: 2048,
         modified: Some(NOW - 3_600),
         storage_class: None,
+        key_undecodable: false,
     };
     app.update(Action::FolderPage {
         request,
@@ -218,9 +219,34 @@ fn deleting_a_folder_counts_first_and_deletes_exactly_what_was_listed() {
         "Delete 1,234 objects under photos/ in bucket photos?"
     );
     let commands = press(&mut app, KeyCode::Char('y'));
-    assert!(
-        matches!(commands.as_slice(), [Command::Delete(DeleteCommand::DeleteObjects { keys: sent, .. })] if *sent == keys)
-    );
+    let job = match commands.as_slice() {
+        [
+            Command::Delete(DeleteCommand::DeleteObjects {
+                job,
+                keys: sent,
+                folder: Some(folder),
+                ..
+            }),
+        ] if *sent == keys && folder == "photos/" => *job,
+        other => panic!("expected the listed keys under photos/, got {other:?}"),
+    };
+
+    // On a versioned bucket the folder leaves the file list but its data stays: the summary
+    // says so instead of implying the folder is gone.
+    let left = "Versioning is on: photos/ still holds 1,234 older versions and 1,234 delete markers (stored and billed, not shown in the file list). Empty and delete removes them with the bucket.";
+    app.update(Action::Delete(DeleteEvent::ObjectsDeleted {
+        job,
+        report: DeleteReport {
+            requested: 1_234,
+            deleted: 1_234,
+            left_behind: Some(left.into()),
+            ..DeleteReport::default()
+        },
+    }));
+    let Some(Modal::Summary { lines, .. }) = app.modal() else {
+        panic!("expected a summary");
+    };
+    assert!(lines.contains(&left.to_owned()), "{lines:?}");
 }
 
 #[test]
@@ -265,9 +291,11 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
                 version_id: None,
                 code: Some("AccessDenied".into()),
                 message: "Access Denied".into(),
+                key_undecodable: false,
             }],
             not_attempted: 0,
             cancelled: false,
+            left_behind: None,
         },
     }));
     assert!(

@@ -32,6 +32,7 @@ fn upload(key: &str, age: i64) -> Upload {
         upload_id: format!("id-{key}").into(),
         initiated: Some(NOW - age),
         storage_class: Some("STANDARD".into()),
+        key_undecodable: false,
     }
 }
 

@@ -240,6 +240,10 @@ impl App {
                 self.on_aborted(job, upload, result);
                 vec![]
             }
+            Action::Paced { job, pace } => {
+                self.on_paced(job, pace);
+                vec![]
+            }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
             Action::LifecycleLoaded {
                 request,
@@ -311,6 +315,14 @@ impl App {
             self.toast(Level::Error, format!("read-only mode: {what} is disabled"));
         }
         self.read_only
+    }
+
+    /// A key that is not UTF-8 cannot be named in a request: say so instead of acting.
+    fn refuse_undecodable(&mut self, shown_key: &str) {
+        self.toast(
+            Level::Warn,
+            format!("{shown_key}: {}", S3Error::undecodable_key().message),
+        );
     }
 
     fn refuse_if_busy(&mut self) -> bool {

@@ -9,7 +9,7 @@ use crate::keys::{Intent, Scope};
 use crate::s3::{BucketContents, RuleChange, UploadRef};
 
 /// What a confirmed question does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Abort {
         bucket: String,
@@ -28,11 +28,15 @@ pub enum Pending {
         bucket: String,
         keys: Vec<String>,
         what: String,
+        /// Set when the keys are a whole folder's listing.
+        folder: Option<String>,
     },
     /// DeleteBucket on a bucket the pre-check found empty.
     DeleteBucket {
         bucket: String,
     },
+    /// Quit while a job runs.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +52,14 @@ pub enum Modal {
         /// What the yes key is labelled.
         confirm: String,
         action: Pending,
+    },
+    /// A rule edit that would move the rule's other actions to a new scope: save it so
+    /// (`action`), give the abort action a rule of its own instead (`split`), or cancel.
+    ConfirmSplit {
+        title: String,
+        body: Vec<String>,
+        action: Pending,
+        split: Pending,
     },
     /// The end of a job: what happened to every item.
     Summary { title: String, lines: Vec<String> },
@@ -81,7 +93,7 @@ impl Modal {
         match self {
             Modal::Help => Scope::Help,
             Modal::Filter(_) => Scope::Filter,
-            Modal::Confirm { .. } => Scope::Confirm,
+            Modal::Confirm { .. } | Modal::ConfirmSplit { .. } => Scope::Confirm,
             Modal::Summary { .. } => Scope::Summary,
             Modal::Form(_) => Scope::Form,
             Modal::Counting { .. } => Scope::Counting,
@@ -133,12 +145,27 @@ impl App {
                 self.on_filter_key(key, intent);
                 vec![]
             }
-            Modal::Confirm { .. } => match intent {
-                Some(Intent::Accept) => {
-                    let Some(Modal::Confirm { action, .. }) = self.modals.pop() else {
-                        return vec![];
+            Modal::Confirm { .. } | Modal::ConfirmSplit { .. } => match intent {
+                Some(Intent::Accept | Intent::Split) => {
+                    let chosen = match self.modals.pop() {
+                        Some(Modal::Confirm { action, .. }) if intent == Some(Intent::Accept) => {
+                            action
+                        }
+                        Some(Modal::ConfirmSplit { action, split, .. }) => {
+                            if intent == Some(Intent::Split) {
+                                split
+                            } else {
+                                action
+                            }
+                        }
+                        // Split asked of a question that offers none: it stays open.
+                        Some(other) => {
+                            self.modals.push(other);
+                            return vec![];
+                        }
+                        None => return vec![],
                     };
-                    self.run_pending(action)
+                    self.run_pending(chosen)
                 }
                 Some(Intent::Cancel) => {
                     self.modals.pop();
@@ -256,11 +283,18 @@ impl App {
                 ..
             } => self.start_aborts(bucket, uploads, clear_all),
             Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
-            Pending::DeleteObjects { bucket, keys, what } => {
-                self.start_delete_objects(bucket, keys, what)
-            }
+            Pending::DeleteObjects {
+                bucket,
+                keys,
+                what,
+                folder,
+            } => self.start_delete_objects(bucket, keys, what, folder),
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
+            }
+            Pending::Quit => {
+                self.quit = true;
+                self.cancel_everything()
             }
         }
     }

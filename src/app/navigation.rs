@@ -198,6 +198,12 @@ impl App {
         };
         match view.tab {
             Tab::Files => match view.files.table.selected() {
+                // Listing a folder names its prefix, which must be the folder's exact bytes.
+                Some(entry) if entry.kind == EntryKind::Folder && entry.key_undecodable => {
+                    let shown = entry.shown_key().into_owned();
+                    self.refuse_undecodable(&shown);
+                    vec![]
+                }
                 Some(entry) if entry.kind == EntryKind::Folder => {
                     view.prefix = entry.key.clone();
                     view.files.table.filter = Default::default();

@@ -25,6 +25,10 @@ impl App {
             if self.keymap.intent(&key, Scope::Job) == Some(Intent::Cancel) {
                 return self.cancel_job();
             }
+            if self.keymap.intent(&key, self.scope()) == Some(Intent::Quit) {
+                self.ask_quit();
+                return vec![];
+            }
             if job.holds_screen() {
                 return vec![];
             }
@@ -99,12 +103,13 @@ impl App {
             | Intent::OpenFiles
             | Intent::EmptyAndDelete
             | Intent::Toggle
+            | Intent::Split
             | Intent::LeaveOutActive => {}
         }
         vec![]
     }
 
-    fn cancel_everything(&mut self) -> Vec<Command> {
+    pub(super) fn cancel_everything(&mut self) -> Vec<Command> {
         match &self.job {
             Some(job) => vec![Command::CancelJob { job: job.id }],
             None => vec![],

@@ -180,6 +180,7 @@ mod tests {
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
+            key_undecodable: false,
         })
     }
 

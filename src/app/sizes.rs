@@ -2,6 +2,9 @@
 //! bucket opened again or listed again is not read twice), the scan that fills the bucket
 //! list's Uploads / Size / Oldest columns, the account summary, the uploads pane's age chart,
 //! and one upload's details. No I/O: sizes arrive as [`SizeEvent`]s.
+//!
+//! Longer than 600 lines on purpose: sizes, the scan, the summary and the chart all read and
+//! update one per-bucket cache, and an abort must change them together.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
@@ -393,14 +396,13 @@ impl App {
         let fingerprint = row_fingerprint(&upload.key, &upload.upload_id);
         let size = match result {
             Ok(Some(size)) => {
-                let initiated = self
-                    .row_of(bucket, fingerprint)
-                    .and_then(|row| row.upload.initiated);
+                let row = self.row_of(bucket, fingerprint);
                 let listed = Upload {
                     key: upload.key.as_str().into(),
                     upload_id: upload.upload_id.as_str().into(),
-                    initiated,
+                    initiated: row.and_then(|row| row.upload.initiated),
                     storage_class: None,
+                    key_undecodable: row.is_some_and(|row| row.upload.key_undecodable),
                 };
                 self.sizes.put(bucket, &listed, Some(size.clone()));
                 size

@@ -2,6 +2,9 @@
 //! every row and the filtered view of it, so filtering and sorting a million rows never copies
 //! a row. A filter change only walks the sorted order (it never sorts); flipping the direction
 //! reverses it; only a new sort column or newly arrived rows sort.
+//!
+//! Longer than 600 lines for its tests: the code ends near line 540; the rest proves the sort
+//! shortcuts equal a full comparison for every column and direction.
 
 use std::cell::Cell;
 use std::cmp::Ordering;

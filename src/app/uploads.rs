@@ -1,13 +1,13 @@
 //! The incomplete uploads pane: its listing, marks, the abort and clear-all questions, and
 //! the abort job's results.
 
-use std::collections::HashMap;
-
+use super::job::FingerprintIndex;
 use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowSize, RowState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
 use crate::ops::cost::{ACTIVE_WINDOW, is_active};
+use crate::ops::limit::Pace;
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 use crate::text::escape;
 
@@ -125,11 +125,16 @@ impl App {
             return;
         };
         let upload = &row.upload;
+        if upload.key_undecodable {
+            let shown = upload.shown_key().into_owned();
+            self.refuse_undecodable(&shown);
+            return;
+        }
         let question = Modal::Confirm {
             title: "Abort incomplete upload".into(),
             body: vec![
                 format!("Bucket:    {}", escape(&bucket)),
-                format!("Key:       {}", escape(&upload.key)),
+                format!("Key:       {}", upload.shown_key()),
                 format!("Upload id: {}", escape(&upload.upload_id)),
                 format!(
                     "Started:   {} ({})",
@@ -161,9 +166,21 @@ impl App {
             );
             return;
         }
+        if view.uploads.error.is_some() {
+            let refresh = self.key_name(Scope::Everywhere, Intent::Refresh);
+            self.toast(
+                Level::Warn,
+                format!(
+                    "clear all needs the complete list, and reading it failed: {refresh} reads it again"
+                ),
+            );
+            return;
+        }
         let table = &view.uploads.table;
-        let uploads: Vec<UploadRef> = table
-            .visible()
+        let (undecodable, decodable): (Vec<&UploadRow>, Vec<&UploadRow>) =
+            table.visible().partition(|row| row.upload.key_undecodable);
+        let uploads: Vec<UploadRef> = decodable
+            .into_iter()
             .map(|row| UploadRef::from(&row.upload))
             .collect();
         let now = self.now;
@@ -182,7 +199,13 @@ impl App {
             .filter(|row| row.size == RowSize::Unread)
             .count();
         if uploads.is_empty() {
-            self.toast(Level::Info, "nothing to clear: no incomplete uploads shown");
+            match undecodable.first() {
+                Some(row) => {
+                    let shown = row.upload.shown_key().into_owned();
+                    self.refuse_undecodable(&shown);
+                }
+                None => self.toast(Level::Info, "nothing to clear: no incomplete uploads shown"),
+            }
             return;
         }
         let bucket = view.name.clone();
@@ -198,6 +221,17 @@ impl App {
                 escape(&table.filter.text),
                 n,
                 format::count(table.items.len() as u64)
+            ));
+        }
+        if !undecodable.is_empty() {
+            let n = undecodable.len();
+            body.push(format!(
+                "{} upload{} whose key{} not UTF-8 {} left alone: partsweep cannot name {}.",
+                format::count(n as u64),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { " is" } else { "s are" },
+                if n == 1 { "is" } else { "are" },
+                if n == 1 { "it" } else { "them" },
             ));
         }
         body.push(
@@ -235,6 +269,16 @@ impl App {
     }
 
     pub(super) fn toggle_mark(&mut self) {
+        let undecodable = self
+            .bucket
+            .as_ref()
+            .and_then(|view| view.uploads.table.selected())
+            .filter(|row| row.upload.key_undecodable)
+            .map(|row| row.upload.shown_key().into_owned());
+        if let Some(shown) = undecodable {
+            self.refuse_undecodable(&shown);
+            return;
+        }
         if let Some(view) = &mut self.bucket {
             if let Some(row) = view.uploads.table.selected_mut() {
                 row.marked = !row.marked;
@@ -251,7 +295,12 @@ impl App {
     pub(super) fn toggle_mark_all(&mut self) {
         let Some(view) = &mut self.bucket else { return };
         let table = &mut view.uploads.table;
-        let indices: Vec<u32> = table.visible_indices().to_vec();
+        let indices: Vec<u32> = table
+            .visible_indices()
+            .iter()
+            .copied()
+            .filter(|&i| !table.items[i as usize].upload.key_undecodable)
+            .collect();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
             let row = &mut table.items[i as usize];
@@ -273,30 +322,34 @@ impl App {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     ) -> Vec<Command> {
-        let mut rows = HashMap::new();
+        let mut rows = Vec::new();
         let mut rows_request = 0;
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             rows_request = view.uploads.request;
-            let wanted: HashMap<u64, &UploadRef> = uploads
-                .iter()
-                .map(|u| (row_fingerprint(&u.key, &u.upload_id), u))
-                .collect();
-            rows.reserve(wanted.len());
+            let wanted = FingerprintIndex::new(
+                uploads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (row_fingerprint(&u.key, &u.upload_id), i as u32))
+                    .collect(),
+            );
+            rows.reserve(uploads.len());
             for (i, row) in view.uploads.table.items.iter_mut().enumerate() {
                 let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
-                if wanted
-                    .get(&fingerprint)
-                    .is_some_and(|wanted| is_row_of(row, wanted))
-                {
+                let is_wanted = wanted
+                    .find(fingerprint, |at| is_row_of(row, &uploads[at as usize]))
+                    .is_some();
+                if is_wanted {
                     row.state = RowState::Aborting;
                     if row.marked {
                         view.marked = view.marked.saturating_sub(1);
                     }
                     row.marked = false;
-                    rows.insert(fingerprint, i as u32);
+                    rows.push((fingerprint, i as u32));
                 }
             }
         }
+        let rows = FingerprintIndex::new(rows);
         let aborts = AbortJob {
             total: uploads.len(),
             aborted: 0,
@@ -320,18 +373,19 @@ impl App {
         let JobKind::Abort(aborts) = &job.kind else {
             return None;
         };
-        let row = *aborts
-            .rows
-            .get(&row_fingerprint(&upload.key, &upload.upload_id))?;
         let view = self
             .bucket
             .as_mut()
             .filter(|v| v.name == job.bucket && v.uploads.request == aborts.rows_request)?;
-        view.uploads
-            .table
-            .items
-            .get_mut(row as usize)
-            .filter(|row| is_row_of(row, upload))
+        let items = &mut view.uploads.table.items;
+        let row = aborts
+            .rows
+            .find(row_fingerprint(&upload.key, &upload.upload_id), |at| {
+                items
+                    .get(at as usize)
+                    .is_some_and(|row| is_row_of(row, upload))
+            })?;
+        items.get_mut(row as usize)
     }
 
     pub(super) fn on_aborted(
@@ -386,6 +440,7 @@ impl App {
         let Some(Job {
             bucket,
             cancelling,
+            pace,
             kind: JobKind::Abort(aborts),
             ..
         }) = self.take_job(id)
@@ -413,7 +468,7 @@ impl App {
                     "Clear finished"
                 }
                 .into(),
-                lines: summary_lines(&bucket, &aborts, &not_attempted),
+                lines: summary_lines(&bucket, &aborts, &not_attempted, pace),
             });
             if self.bucket.as_ref().is_some_and(|v| v.name == bucket) {
                 commands = self.load_uploads();
@@ -425,7 +480,7 @@ impl App {
                 Level::Error,
                 format!(
                     "abort of {} failed: {}",
-                    escape(&upload.key),
+                    upload.shown_key(),
                     err.display_line()
                 ),
             ),
@@ -446,7 +501,7 @@ impl App {
     }
 }
 
-/// An upload row's key and id in 8 bytes; [`is_row_of`] confirms a match.
+/// An upload's key and id in 8 bytes, for a [`FingerprintIndex`]; [`is_row_of`] confirms a match.
 pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
@@ -460,7 +515,12 @@ fn is_row_of(row: &UploadRow, upload: &UploadRef) -> bool {
 }
 
 /// What a finished clear did, for its summary.
-fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -> Vec<String> {
+fn summary_lines(
+    bucket: &str,
+    aborts: &AbortJob,
+    not_attempted: &[UploadRef],
+    pace: Option<Pace>,
+) -> Vec<String> {
     let mut lines = vec![
         format!("Bucket: {}", escape(bucket)),
         format!("Aborted:        {}", format::count(aborts.aborted as u64)),
@@ -474,11 +534,15 @@ fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -
             format::count(not_attempted.len() as u64)
         ),
     ];
+    if let Some(pace) = pace {
+        lines.push(format!("Throttled:      {}", pace.throttled_words()));
+        lines.push(format!("Concurrency:    {}", pace.limit_words()));
+    }
     if !aborts.failed.is_empty() {
         lines.push(String::new());
         lines.push("Failures (they stay in the list, marked):".into());
         for (upload, err) in aborts.failed.iter().take(8) {
-            lines.push(format!("  {}: {}", escape(&upload.key), err.display_line()));
+            lines.push(format!("  {}: {}", upload.shown_key(), err.display_line()));
         }
         if aborts.failed.len() > 8 {
             lines.push(format!("  … and {} more", aborts.failed.len() - 8));

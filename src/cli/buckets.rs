@@ -85,7 +85,7 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
                 Err(err) => {
                     let context = format!("cannot list uploads in bucket {name}");
                     ctx.messages.s3_error(&context, &err);
-                    row.error = Some(err.display_line());
+                    row.error = Some(err.exact_line());
                     cells.extend(["?", "?", "?", "?"].map(String::from));
                     scanned.push(None);
                 }

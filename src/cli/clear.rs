@@ -16,8 +16,9 @@ use super::prompt::{self, CancelOnCtrlC, Consent, NEEDS_YES};
 use super::uploads::old_enough;
 use super::{Location, parse_age, parse_location};
 use crate::format;
-use crate::ops::abort::abort_all;
+use crate::ops::abort::abort_paced;
 use crate::ops::cost::is_active;
+use crate::ops::limit::{Limiter, Pace};
 use crate::ops::sizes::{Size, measure_all};
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 
@@ -53,6 +54,10 @@ pub struct ClearSummary {
     pub already_gone: u64,
     pub failed: u64,
     pub not_attempted: u64,
+    /// Answers that asked to slow down (SlowDown, 503), retries included.
+    pub throttled: u64,
+    /// Aborts allowed in flight at the end, as the adaptive limit found it.
+    pub concurrency: usize,
 }
 
 impl ClearSummary {
@@ -91,6 +96,26 @@ impl ClearSummary {
             ));
         }
         line
+    }
+
+    fn pace_line(pace: &Pace) -> String {
+        format!(
+            "throttled {}; {}",
+            pace.throttled_words(),
+            pace.limit_words()
+        )
+    }
+
+    /// For a second Ctrl-C: what has settled, and that the rest is unknown or untouched.
+    fn so_far(&self, place: &str) -> String {
+        format!(
+            "aborted {} of {} uploads in {place}; already gone {}, failed {}; the other {} were in flight (outcome unknown) or not attempted",
+            format::count(self.aborted),
+            format::count(self.listed),
+            format::count(self.already_gone),
+            format::count(self.failed),
+            format::count(self.listed - self.settled()),
+        )
     }
 }
 
@@ -344,41 +369,43 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, plan: Plan) -> Exit {
     };
     let token = CancellationToken::new();
     let ctrl_c = CancelOnCtrlC::new(&token);
+    let limiter = Limiter::new(ctx.concurrency);
+    let place = args.location.describe();
     let format = ctx.format;
     let mut kept_rows: Vec<OutcomeRow> = Vec::new();
     let (out, messages) = (&mut ctx.out, &mut ctx.messages);
-    let not_attempted = abort_all(
-        &ctx.s3,
-        bucket,
-        refs,
-        ctx.concurrency,
-        &token,
-        |upload, result| {
-            summary.add(&result);
-            let row = OutcomeRow::new(row_for(&upload), &result);
-            match format {
-                Format::Jsonl => {
-                    out.json(&row);
-                    out.flush();
-                }
-                Format::Json => kept_rows.push(row),
-                Format::Table if row.outcome == "failed" => kept_rows.push(row),
-                Format::Table => {}
+    let not_attempted = abort_paced(&ctx.s3, bucket, refs, &limiter, &token, |upload, result| {
+        summary.add(&result);
+        let row = OutcomeRow::new(row_for(&upload), &result);
+        match format {
+            Format::Jsonl => {
+                out.json(&row);
+                out.flush();
             }
-            let settled = format::count(summary.settled());
-            messages.progress(&format!("aborting… {settled}/{count}"));
-        },
-    )
+            Format::Json => kept_rows.push(row),
+            Format::Table if row.outcome == "failed" => kept_rows.push(row),
+            Format::Table => {}
+        }
+        ctrl_c.know(summary.so_far(&place));
+        let settled = format::count(summary.settled());
+        let pace = limiter.pace();
+        messages.progress(&format!(
+            "aborting… {settled}/{count} · {} in flight · {} throttled",
+            pace.in_flight, pace.throttled
+        ));
+    })
     .await;
     drop(ctrl_c);
     ctx.messages.clear_progress();
     summary.not_attempted = not_attempted.len() as u64;
+    let pace = limiter.pace();
+    summary.throttled = pace.throttled;
+    summary.concurrency = pace.limit;
     let skipped = not_attempted.iter().map(|upload| OutcomeRow {
         upload: row_for(upload),
         outcome: "not_attempted",
         error: None,
     });
-    let place = args.location.describe();
     let skipped = skipped.chain(plan.active_rows(bucket));
     match ctx.format {
         Format::Jsonl => {
@@ -386,6 +413,7 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, plan: Plan) -> Exit {
                 ctx.out.json(&row);
             }
             ctx.messages.note(&summary.line(&place));
+            ctx.messages.note(&ClearSummary::pace_line(&pace));
         }
         Format::Json => {
             kept_rows.extend(skipped);
@@ -398,6 +426,7 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, plan: Plan) -> Exit {
                     .line("interrupted: uploads not yet attempted were left alone");
             }
             ctx.out.line(&summary.line(&place));
+            ctx.messages.note(&ClearSummary::pace_line(&pace));
         }
     }
     ctx.out.flush();
@@ -417,7 +446,7 @@ fn print_failures(ctx: &mut Context, failed: &[OutcomeRow]) {
         table.push(vec![
             row.error.clone().unwrap_or_default(),
             row.upload.upload_id.clone(),
-            row.upload.key.clone(),
+            row.upload.shown_key(),
         ]);
     }
     table.print(&mut ctx.out);

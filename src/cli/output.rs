@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::format;
 use crate::ops::sizes::{BucketTotals, Size};
-use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef};
+use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef, shown_key};
 use crate::text;
 
 /// `--json` / `--jsonl`, flattened into every headless subcommand (global, so that
@@ -114,7 +114,11 @@ impl Messages {
         }
     }
 
+    // Everything printed here may quote a server (an error message, a rule, a bucket name):
+    // it is escaped on the way out, which leaves text already escaped as it was.
+
     pub fn error(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[31mpartsweep:\x1b[0m {text}");
@@ -124,6 +128,7 @@ impl Messages {
     }
 
     pub fn warning(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[33mpartsweep: warning:\x1b[0m {text}");
@@ -137,6 +142,7 @@ impl Messages {
     }
 
     pub fn note(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         eprintln!("{text}");
     }
@@ -144,7 +150,7 @@ impl Messages {
     /// One self-overwriting status line; nothing at all when stderr is not a terminal.
     pub fn progress(&mut self, text: &str) {
         if self.progress {
-            eprint!("\r\x1b[2K{text}");
+            eprint!("\r\x1b[2K{}", text::escape(text));
             self.progress_shown = true;
         }
     }
@@ -306,7 +312,11 @@ impl Rows {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UploadRow {
     pub bucket: String,
-    pub key: String,
+    /// Exactly the key; null for one that is not UTF-8, which JSON cannot carry.
+    pub key: Option<String>,
+    /// Only for a key that is not UTF-8: as the server URL-encoded it (a space as `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_url_encoded: Option<String>,
     pub upload_id: String,
     pub initiated: Option<String>,
     pub storage_class: Option<String>,
@@ -322,7 +332,8 @@ impl UploadRow {
     pub fn new(bucket: &str, upload: &Upload) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: upload.key.to_string(),
+            key: (!upload.key_undecodable).then(|| upload.key.to_string()),
+            key_url_encoded: upload.key_undecodable.then(|| upload.key.to_string()),
             upload_id: upload.upload_id.to_string(),
             initiated: format::rfc3339(upload.initiated),
             storage_class: upload.storage_class.as_deref().map(str::to_owned),
@@ -350,7 +361,8 @@ impl UploadRow {
     pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: upload.key.clone(),
+            key: (!upload.key_undecodable).then(|| upload.key.clone()),
+            key_url_encoded: upload.key_undecodable.then(|| upload.key.clone()),
             upload_id: upload.upload_id.clone(),
             initiated: None,
             storage_class: None,
@@ -358,6 +370,14 @@ impl UploadRow {
             bytes: None,
             last_activity: None,
             size_error: None,
+        }
+    }
+
+    /// The key for a table: see [`shown_key`].
+    pub fn shown_key(&self) -> String {
+        match (&self.key, &self.key_url_encoded) {
+            (Some(key), _) => key.clone(),
+            (None, encoded) => shown_key(encoded.as_deref().unwrap_or(""), true).into_owned(),
         }
     }
 }
@@ -407,7 +427,7 @@ pub fn upload_cells(
         None => {}
     }
     cells.push(upload.upload_id.to_string());
-    cells.push(upload.key.to_string());
+    cells.push(upload.shown_key().into_owned());
     cells
 }
 
@@ -457,7 +477,11 @@ impl BucketRow {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EntryRow {
     pub bucket: String,
-    pub key: String,
+    /// Exactly the key; null for one that is not UTF-8, which JSON cannot carry.
+    pub key: Option<String>,
+    /// Only for a key that is not UTF-8: as the server URL-encoded it (a space as `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_url_encoded: Option<String>,
     pub kind: &'static str,
     pub size: Option<u64>,
     pub modified: Option<String>,
@@ -469,7 +493,8 @@ impl EntryRow {
         let file = entry.kind == EntryKind::File;
         EntryRow {
             bucket: bucket.to_owned(),
-            key: entry.key.clone(),
+            key: (!entry.key_undecodable).then(|| entry.key.clone()),
+            key_url_encoded: entry.key_undecodable.then(|| entry.key.clone()),
             kind: if file { "file" } else { "folder" },
             size: file.then_some(entry.size),
             modified: format::rfc3339(entry.modified),
@@ -481,6 +506,39 @@ impl EntryRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_that_is_not_utf8_is_null_in_json_and_marked_in_tables_never_another_key() {
+        let upload = Upload {
+            key: "bad-%FF".into(),
+            upload_id: "id-1".into(),
+            initiated: None,
+            storage_class: None,
+            key_undecodable: true,
+        };
+        let json = serde_json::to_value(UploadRow::new("media", &upload)).expect("json");
+        assert_eq!(json["key"], serde_json::Value::Null);
+        assert_eq!(json["key_url_encoded"], "bad-%FF");
+        let cells = upload_cells(
+            "media",
+            &upload,
+            Some(&Size::Unknown("not UTF-8".into())),
+            0,
+        );
+        assert_eq!(
+            cells.last().map(String::as_str),
+            Some("bad-\\xff (undecodable)")
+        );
+        assert_eq!(cells[4..7], ["?", "?", "?"], "its parts cannot be listed");
+
+        let plain = Upload {
+            key_undecodable: false,
+            ..upload
+        };
+        let json = serde_json::to_value(UploadRow::new("media", &plain)).expect("json");
+        assert_eq!(json["key"], "bad-%FF");
+        assert!(json.get("key_url_encoded").is_none(), "{json}");
+    }
 
     #[test]
     fn tables_align_by_terminal_columns_and_escape_hostile_text() {

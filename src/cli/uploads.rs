@@ -177,6 +177,7 @@ mod tests {
             upload_id: "u".into(),
             initiated,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

@@ -46,6 +46,8 @@ pub enum Intent {
     OpenFiles,
     EmptyAndDelete,
     Toggle,
+    /// Give a rule's abort action a rule of its own instead of moving the whole rule.
+    Split,
     /// Show or hide the uploads' age chart.
     ToggleChart,
     /// Clear all without the uploads written to in the last hour.
@@ -232,6 +234,13 @@ pub const ACTIONS: &[Action] = {
         action(Filter, "clear", I::Cancel, "clears", true),
         action(Confirm, "yes", I::Accept, "yes", true),
         action(Confirm, "no", I::Cancel, "cancel", true),
+        action(
+            Confirm,
+            "split",
+            I::Split,
+            "split the abort action off into a rule of its own",
+            false,
+        ),
         action(
             Confirm,
             "leave_out_active",

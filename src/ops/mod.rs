@@ -6,6 +6,7 @@ pub mod abort;
 pub mod cost;
 pub mod delete;
 pub mod lifecycle;
+pub mod limit;
 pub mod purge;
 pub mod retry;
 pub mod sizes;

@@ -9,7 +9,6 @@ use futures::{Stream, StreamExt, TryStreamExt, stream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::retry::Backoff;
 use crate::s3::{Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadParts};
 
 /// Buckets scanned at once; they share one limit of ListParts calls in flight.
@@ -60,24 +59,26 @@ impl Size {
 /// after retries is an error.
 pub type Measured = Result<Option<Size>, S3Error>;
 
-/// ListParts of one upload, with every part, retrying throttling and passing faults.
+/// ListParts of one upload, with every part. Like every listing, it is retried by the SDK's
+/// standard retry (3 tries): one retry layer, never two.
 pub async fn read_parts(
     s3: &S3,
     bucket: &str,
     upload: &Upload,
     page_size: Option<i32>,
 ) -> Result<UploadParts, S3Error> {
-    Backoff::default()
-        .run(|| {
-            s3.list_parts(
-                bucket,
-                &upload.key,
-                &upload.upload_id,
-                upload.initiated,
-                page_size,
-            )
-        })
-        .await
+    // ListParts would have to name the key, and a key that is not UTF-8 cannot be named.
+    if upload.key_undecodable {
+        return Err(S3Error::undecodable_key());
+    }
+    s3.list_parts(
+        bucket,
+        &upload.key,
+        &upload.upload_id,
+        upload.initiated,
+        page_size,
+    )
+    .await
 }
 
 /// One upload's size; see [`Measured`].
@@ -91,7 +92,9 @@ pub async fn measure(s3: &S3, bucket: &str, upload: &Upload, page_size: Option<i
 fn classify(err: S3Error) -> Measured {
     match err.kind {
         ErrorKind::NoSuchUpload => Ok(None),
-        ErrorKind::Protocol => Ok(Some(Size::Unknown(err.display_line()))),
+        ErrorKind::Protocol | ErrorKind::UndecodableKey => {
+            Ok(Some(Size::Unknown(err.display_line())))
+        }
         _ => Err(err),
     }
 }
@@ -323,6 +326,7 @@ mod tests {
             upload_id: "u".into(),
             initiated,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

@@ -1,6 +1,9 @@
 //! Our own view of what S3 returns: small, owned, and free of SDK types.
 
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use crate::text::{escape, escape_bytes};
 
 /// Seconds since the Unix epoch.
 pub type Timestamp = i64;
@@ -27,12 +30,31 @@ pub struct Entry {
     pub size: u64,
     pub modified: Option<Timestamp>,
     pub storage_class: Option<Arc<str>>,
+    /// See [`Upload::key_undecodable`].
+    pub key_undecodable: bool,
 }
 
 impl Entry {
     /// The part of the key below `prefix`: what a folder view shows.
     pub fn name<'a>(&'a self, prefix: &str) -> &'a str {
         self.key.strip_prefix(prefix).unwrap_or(&self.key)
+    }
+
+    /// The key for a person to read: see [`shown_key`].
+    pub fn shown_key(&self) -> Cow<'_, str> {
+        shown_key(&self.key, self.key_undecodable)
+    }
+
+    /// [`Self::name`] for a person to read, as [`shown_key`] shows keys.
+    pub fn shown_name(&self, prefix: &str) -> Cow<'_, str> {
+        if !self.key_undecodable {
+            return escape(self.name(prefix));
+        }
+        let shown = self.shown_key().into_owned();
+        match shown.strip_prefix(&*escape(prefix)) {
+            Some(name) => Cow::Owned(name.to_owned()),
+            None => Cow::Owned(shown),
+        }
     }
 }
 
@@ -43,6 +65,16 @@ pub struct Upload {
     pub upload_id: Box<str>,
     pub initiated: Option<Timestamp>,
     pub storage_class: Option<Arc<str>>,
+    /// The key is not UTF-8, so no request of ours can name it (the SDK takes keys as text):
+    /// `key` holds it as the server URL-encoded it, and every action on it is refused.
+    pub key_undecodable: bool,
+}
+
+impl Upload {
+    /// The key for a person to read: see [`shown_key`].
+    pub fn shown_key(&self) -> Cow<'_, str> {
+        shown_key(&self.key, self.key_undecodable)
+    }
 }
 
 /// Exactly what an abort needs: the key and upload id as the server sent them.
@@ -50,6 +82,24 @@ pub struct Upload {
 pub struct UploadRef {
     pub key: String,
     pub upload_id: String,
+    /// See [`Upload::key_undecodable`]: an abort of it is refused.
+    pub key_undecodable: bool,
+}
+
+impl UploadRef {
+    /// An upload named by text (a command line, a test): always decodable.
+    pub fn new(key: impl Into<String>, upload_id: impl Into<String>) -> Self {
+        UploadRef {
+            key: key.into(),
+            upload_id: upload_id.into(),
+            key_undecodable: false,
+        }
+    }
+
+    /// The key for a person to read: see [`shown_key`].
+    pub fn shown_key(&self) -> Cow<'_, str> {
+        shown_key(&self.key, self.key_undecodable)
+    }
 }
 
 impl From<&Upload> for UploadRef {
@@ -57,8 +107,20 @@ impl From<&Upload> for UploadRef {
         UploadRef {
             key: upload.key.to_string(),
             upload_id: upload.upload_id.to_string(),
+            key_undecodable: upload.key_undecodable,
         }
     }
+}
+
+/// A key for a terminal: [`escape`]d, or for one that is not UTF-8 (`key` then holds the
+/// server's URL-encoding) its bytes with each invalid one as `\xff`, marked "(undecodable)".
+pub fn shown_key(key: &str, undecodable: bool) -> Cow<'_, str> {
+    if !undecodable {
+        return escape(key);
+    }
+    let spaced = key.replace('+', " ");
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(&spaced).collect();
+    Cow::Owned(format!("{} (undecodable)", escape_bytes(&bytes)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,4 +157,33 @@ pub struct UploadParts {
     pub initiator: Option<String>,
     pub owner: Option<String>,
     pub storage_class: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_key;
+
+    #[test]
+    fn an_undecodable_name_in_a_folder_is_shown_below_the_folder() {
+        let entry = super::Entry {
+            kind: super::EntryKind::File,
+            key: "my+dir/bad-%FF".into(),
+            size: 0,
+            modified: None,
+            storage_class: None,
+            key_undecodable: true,
+        };
+        assert_eq!(entry.shown_name("my dir/"), "bad-\\xff (undecodable)");
+        assert_eq!(entry.shown_name("other/"), "my dir/bad-\\xff (undecodable)");
+    }
+
+    #[test]
+    fn an_undecodable_key_shows_its_bytes_and_says_so() {
+        assert_eq!(
+            shown_key("bad-%FF+x.bin", true),
+            "bad-\\xff x.bin (undecodable)"
+        );
+        assert_eq!(shown_key("bad-%FF", false), "bad-%FF");
+        assert_eq!(shown_key("esc\x1b", false), "esc\\x1b");
+    }
 }

@@ -7,19 +7,32 @@ mod lifecycle;
 mod sizes;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command, SizeCommand};
-use crate::ops::abort::abort_all;
+use crate::ops::abort::abort_paced;
+use crate::ops::limit::Limiter;
 use crate::ops::sizes::Sizing;
 use crate::s3::{S3, S3Error};
 
 pub use sizes::SIZE_CONCURRENCY;
+/// The default bound of the adaptive limit (`--concurrency`); jobs start at
+/// [`crate::ops::limit::START`] and find their pace below it.
+pub const DEFAULT_CONCURRENCY: usize = 256;
 
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// How often a running abort job reports its pace (calls in flight, throttling).
+const PACE_EVERY: Duration = Duration::from_millis(250);
+
+/// A running request or job: `token` stops scheduling (a first cancel), `now` also stops
+/// what would still follow, such as a count after a stopped Empty and delete (a second one).
+struct Running {
+    token: CancellationToken,
+    now: CancellationToken,
+}
 
 pub struct Tasks {
     s3: S3,
@@ -28,7 +41,7 @@ pub struct Tasks {
     pub page_size: Option<i32>,
     /// ListParts calls in flight for background sizes (per kind: pane, scan).
     pub size_concurrency: usize,
-    running: HashMap<u64, CancellationToken>,
+    running: HashMap<u64, Running>,
     sizer: sizes::Sizer,
 }
 
@@ -46,15 +59,41 @@ impl Tasks {
     }
 
     fn token(&mut self, id: u64) -> CancellationToken {
-        self.running.retain(|_, token| !token.is_cancelled());
-        let token = CancellationToken::new();
-        self.running.insert(id, token.clone());
-        token
+        self.tokens(id).0
     }
 
+    /// The tokens of a new request or job: (stop scheduling, stop everything).
+    fn tokens(&mut self, id: u64) -> (CancellationToken, CancellationToken) {
+        self.running
+            .retain(|_, running| !running.now.is_cancelled());
+        let now = CancellationToken::new();
+        let token = now.child_token();
+        self.running.insert(
+            id,
+            Running {
+                token: token.clone(),
+                now: now.clone(),
+            },
+        );
+        (token, now)
+    }
+
+    /// A listing nobody will look at: stop it all.
     fn cancel(&mut self, id: u64) {
-        if let Some(token) = self.running.remove(&id) {
-            token.cancel();
+        if let Some(running) = self.running.remove(&id) {
+            running.now.cancel();
+        }
+    }
+
+    /// A job's cancel: the first stops scheduling, a second one everything.
+    fn cancel_job(&mut self, id: u64) {
+        let Some(running) = self.running.get(&id) else {
+            return;
+        };
+        if running.token.is_cancelled() {
+            self.cancel(id);
+        } else {
+            running.token.cancel();
         }
         self.sizer.cancel(id);
     }
@@ -94,9 +133,8 @@ impl Tasks {
                     }
                 }));
             }
-            Command::CancelRequest { request } | Command::CancelJob { job: request } => {
-                self.cancel(request)
-            }
+            Command::CancelRequest { request } => self.cancel(request),
+            Command::CancelJob { job } => self.cancel_job(job),
             Command::AbortUploads {
                 job,
                 bucket,
@@ -105,21 +143,29 @@ impl Tasks {
                 let token = self.token(job);
                 let concurrency = self.concurrency;
                 tokio::spawn(async move {
-                    let not_attempted = abort_all(
-                        &s3,
-                        &bucket,
-                        uploads,
-                        concurrency,
-                        &token,
-                        |upload, result| {
+                    let limiter = Limiter::new(concurrency);
+                    let work =
+                        abort_paced(&s3, &bucket, uploads, &limiter, &token, |upload, result| {
                             let _ = tx.send(Action::Aborted {
                                 job,
                                 upload,
                                 result,
                             });
-                        },
-                    )
-                    .await;
+                        });
+                    tokio::pin!(work);
+                    let mut every = tokio::time::interval(PACE_EVERY);
+                    let not_attempted = loop {
+                        tokio::select! {
+                            not_attempted = &mut work => break not_attempted,
+                            _ = every.tick() => {
+                                let _ = tx.send(Action::Paced { job, pace: limiter.pace() });
+                            }
+                        }
+                    };
+                    let _ = tx.send(Action::Paced {
+                        job,
+                        pace: limiter.pace(),
+                    });
                     let _ = tx.send(Action::JobFinished { job, not_attempted });
                 });
             }
@@ -127,8 +173,8 @@ impl Tasks {
                 tokio::spawn(lifecycle::run(s3, tx, command));
             }
             Command::Delete(command) => {
-                let token = self.token(delete::cancel_id(&command));
-                tokio::spawn(delete::run(s3, tx, command, self.concurrency, token));
+                let tokens = self.tokens(delete::cancel_id(&command));
+                tokio::spawn(delete::run(s3, tx, command, self.concurrency, tokens));
             }
             Command::Sizes(command) => self.run_sizes(s3, tx, command),
         }

@@ -90,6 +90,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 };
                 dialog::confirm(frame, area, title, body, confirm, leave_out, &app.keymap)
             }
+            Modal::ConfirmSplit { title, body, .. } => {
+                dialog::confirm_split(frame, area, title, body, &app.keymap)
+            }
             Modal::Summary { title, lines } => {
                 dialog::summary(frame, area, title, lines, &app.keymap)
             }
@@ -219,7 +222,7 @@ fn listing_message<T>(
                 .bold(),
         ];
         if let Some(code) = &err.code {
-            lines.push(Line::from(format!("server code: {code}")).red());
+            lines.push(Line::from(format!("server code: {}", crate::text::escape(code))).red());
         }
         if let Some(hint) = err.hint() {
             lines.push(Line::from(hint).yellow());

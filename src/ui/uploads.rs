@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         };
         let mut cells = vec![
             Cell::from(mark),
-            Cell::from(fit_middle(&upload.key, key_width)),
+            Cell::from(fit_middle(&upload.shown_key(), key_width)),
             Cell::from(short_id(&upload.upload_id, fixed[1] as usize)).dark_gray(),
             Cell::from(format::age(upload.initiated, now)),
         ];
@@ -107,7 +107,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         }
         cells.push(
             Cell::from(crate::text::fit(
-                upload.storage_class.as_deref().unwrap_or(""),
+                &escape(upload.storage_class.as_deref().unwrap_or("")),
                 9,
             ))
             .dark_gray(),
