@@ -119,8 +119,8 @@ fn scan_cells(scan: &BucketScan, now: i64) -> [Cell<'static>; 3] {
     }
 }
 
-/// The account at a glance: "12 incomplete uploads · 3.2 GiB · in 2 of 5 buckets · oldest
-/// 41 days · ≈ $0.07/month (estimate at $0.023/GB-month)".
+/// The account at a glance: "12 incomplete uploads · 3.2 GiB ≈ $0.07/month (estimate at
+/// $0.023/GB-month) · in 2 of 5 buckets · oldest 41 days".
 fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
     let summary = app.account_summary();
     let total = app.buckets.table.items.len() as u64;
@@ -136,12 +136,21 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Line::from(line).dark_gray(), area);
         return;
     }
-    let mut text = format!(
-        " {}{} incomplete upload{} · {} · in {} of {} bucket{}",
+    // The cost right after the bytes, so a narrow terminal cuts the bucket count, not the estimate.
+    let head = format!(
+        " {}{} incomplete upload{} · {}",
         if scanning { "so far: " } else { "" },
         format::count(summary.uploads),
         if summary.uploads == 1 { "" } else { "s" },
         format::bytes(summary.bytes),
+    );
+    let price = app.price_per_gb_month;
+    let cost = format!(
+        " ≈ ${:.2}/month (estimate at ${price}/GB-month)",
+        monthly_cost(summary.bytes, price)
+    );
+    let mut text = format!(
+        " · in {} of {} bucket{}",
         format::count(summary.buckets_with_uploads),
         format::count(total),
         if total == 1 { "" } else { "s" },
@@ -152,11 +161,6 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
             if days == 1 { "" } else { "s" }
         ));
     }
-    let price = app.price_per_gb_month;
-    let cost = format!(
-        " · ≈ ${:.2}/month (estimate at ${price}/GB-month)",
-        monthly_cost(summary.bytes, price)
-    );
     let mut notes = Vec::new();
     if summary.buckets_failed > 0 {
         notes.push(format!(
@@ -170,7 +174,11 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
             format::count(summary.unknown)
         ));
     }
-    let mut spans = vec![Span::raw(text).bold(), Span::raw(cost).yellow()];
+    let mut spans = vec![
+        Span::raw(head).bold(),
+        Span::raw(cost).yellow(),
+        Span::raw(text).bold(),
+    ];
     if !notes.is_empty() {
         spans.push(Span::raw(format!(" · {}", notes.join(", "))).dark_gray());
     }
