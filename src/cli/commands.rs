@@ -16,6 +16,7 @@ use super::output::{
 use super::{AbortArgs, BucketsArgs, ClearArgs, Exit, Location, LsArgs, Resolved, UploadsArgs};
 use crate::format;
 use crate::ops::abort::abort_all;
+use crate::ops::list;
 use crate::ops::retry::Backoff;
 use crate::s3::{
     AbortOutcome, Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload, UploadRef,
@@ -332,10 +333,12 @@ async fn print_uploads(
 ) -> Result<(), S3Error> {
     let bucket = target.bucket.as_str();
     let now = ctx.now;
-    let mut pages = pin!(
-        ctx.s3
-            .list_uploads(bucket, Some(&target.prefix), ctx.page_size)
-    );
+    let mut pages = pin!(list::uploads(
+        &ctx.s3,
+        bucket,
+        Some(&target.prefix),
+        ctx.page_size
+    ));
     while let Some(page) = pages.try_next().await? {
         let page: Vec<Upload> = page
             .into_iter()
@@ -515,10 +518,12 @@ async fn collect_uploads(
     older_than: Option<i64>,
 ) -> Result<Vec<Upload>, S3Error> {
     let now = ctx.now;
-    let mut pages = pin!(
-        ctx.s3
-            .list_uploads(&target.bucket, Some(&target.prefix), ctx.page_size)
-    );
+    let mut pages = pin!(list::uploads(
+        &ctx.s3,
+        &target.bucket,
+        Some(&target.prefix),
+        ctx.page_size
+    ));
     let mut uploads = Vec::new();
     while let Some(page) = pages.try_next().await? {
         uploads.extend(

@@ -5,5 +5,6 @@
 pub mod abort;
 pub mod delete;
 pub mod lifecycle;
+pub mod list;
 pub mod purge;
 pub mod retry;

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::EncodingType;
@@ -14,7 +14,8 @@ use super::{Entry, EntryKind, ErrorKind, S3, S3Error, Upload};
 /// The most keys S3 returns in one page.
 pub const MAX_PAGE: i32 = 1000;
 
-/// Shares one allocation per storage class name across a million rows.
+/// Shares one allocation per storage class name across a million rows (and across the
+/// listings that run side by side), so rows compare classes by pointer.
 #[derive(Default)]
 struct Interner(Vec<Arc<str>>);
 
@@ -30,6 +31,34 @@ impl Interner {
     }
 }
 
+static CLASSES: Mutex<Interner> = Mutex::new(Interner(Vec::new()));
+
+fn classes() -> MutexGuard<'static, Interner> {
+    // The interner holds no invariant a panic could break half-way.
+    CLASSES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Where a listing of uploads goes on from: after this key, or, with an upload id, after that
+/// upload of it. Sent back exactly as the server gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UploadMarker {
+    pub key: String,
+    pub upload_id: Option<String>,
+}
+
+/// One page of ListMultipartUploads.
+#[derive(Debug, Default)]
+pub struct UploadPage {
+    /// In the order the server sent them (Garage: by upload id within a page).
+    pub uploads: Vec<Upload>,
+    /// With a delimiter: the sub-prefixes rolled up on this page, each ending in the delimiter.
+    pub prefixes: Vec<String>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<UploadMarker>,
+}
+
 struct FolderPager {
     client: Client,
     bucket: String,
@@ -37,21 +66,18 @@ struct FolderPager {
     delimiter: Option<String>,
     token: Option<String>,
     done: bool,
-    classes: Interner,
 }
 
 struct UploadPager {
-    client: Client,
+    s3: S3,
     bucket: String,
-    prefix: Option<String>,
+    prefix: String,
     page_size: Option<i32>,
-    key_marker: Option<String>,
-    upload_id_marker: Option<String>,
+    after: Option<UploadMarker>,
     done: bool,
     seen_uploads: SeenUploads,
-    seen_markers: HashSet<(Option<String>, Option<String>)>,
+    seen_markers: HashSet<UploadMarker>,
     listed: u64,
-    classes: Interner,
 }
 
 fn upload_fingerprint(key: &str, upload_id: &str) -> u64 {
@@ -127,7 +153,6 @@ impl S3 {
             delimiter: delimiter.map(str::to_owned),
             token: None,
             done: false,
-            classes: Interner::default(),
         };
         try_unfold(pager, |mut p| async move {
             if p.done {
@@ -146,6 +171,7 @@ impl S3 {
                 .map_err(S3Error::from)?;
             let encoded = is_url_encoded(page.encoding_type());
             let mut entries = Vec::with_capacity(page.key_count().unwrap_or(0).max(0) as usize);
+            let mut classes = classes();
             for folder in page.common_prefixes() {
                 if let Some(prefix) = folder.prefix() {
                     entries.push(Entry {
@@ -169,9 +195,10 @@ impl S3 {
                     key,
                     size: object.size().unwrap_or(0).max(0) as u64,
                     modified: object.last_modified().map(|d| d.secs()),
-                    storage_class: p.classes.get(object.storage_class().map(|c| c.as_str())),
+                    storage_class: classes.get(object.storage_class().map(|c| c.as_str())),
                 });
             }
+            drop(classes);
             match non_empty(page.next_continuation_token()) {
                 Some(next) if page.is_truncated() == Some(true) => p.token = Some(next),
                 _ => p.done = true,
@@ -180,7 +207,89 @@ impl S3 {
         })
     }
 
-    /// Every incomplete multipart upload in `bucket` (under `prefix`), page by page.
+    /// One page of incomplete uploads under `prefix`, after `after`. With a `delimiter`, keys
+    /// that hold it past the prefix come back rolled up as [`UploadPage::prefixes`].
+    ///
+    /// With a delimiter, keys are asked for as they are, not URL-encoded: Garage 2.5 encodes
+    /// keys but not the rolled-up prefixes, and a raw `a+b/` could not be told from an encoded
+    /// `a b/`. A key XML cannot carry (ESC) then makes the page unreadable: a
+    /// [`ErrorKind::Protocol`] error, after which the caller pages on without the delimiter.
+    pub async fn list_uploads_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&UploadMarker>,
+        page_size: Option<i32>,
+    ) -> Result<UploadPage, S3Error> {
+        let page = self
+            .client
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .set_prefix(Some(prefix.to_owned()).filter(|p| !p.is_empty()))
+            .set_delimiter(delimiter.map(str::to_owned))
+            .set_key_marker(after.map(|m| m.key.clone()))
+            .set_upload_id_marker(after.and_then(|m| m.upload_id.clone()))
+            .set_max_uploads(page_size)
+            .set_encoding_type(delimiter.is_none().then_some(EncodingType::Url))
+            .send()
+            .await
+            .map_err(S3Error::from)?;
+        let encoded = is_url_encoded(page.encoding_type());
+        let mut uploads = Vec::with_capacity(page.uploads().len());
+        let mut classes = classes();
+        for upload in page.uploads() {
+            let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
+                continue;
+            };
+            uploads.push(Upload {
+                key: decode_key(key, encoded).into(),
+                upload_id: id.into(),
+                initiated: upload.initiated().map(|d| d.secs()),
+                storage_class: classes.get(upload.storage_class().map(|c| c.as_str())),
+            });
+        }
+        drop(classes);
+        let prefixes: Vec<String> = page
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix())
+            .map(|p| decode_key(p, encoded))
+            .collect();
+        if page.is_truncated() != Some(true) {
+            return Ok(UploadPage {
+                uploads,
+                prefixes,
+                next: None,
+            });
+        }
+        let next = match non_empty(page.next_key_marker()) {
+            Some(key) => UploadMarker {
+                key: decode_key(&key, encoded),
+                upload_id: page.next_upload_id_marker().map(str::to_owned),
+            },
+            None => match uploads.last() {
+                Some(last) => UploadMarker {
+                    key: last.key.to_string(),
+                    upload_id: Some(last.upload_id.to_string()),
+                },
+                None => {
+                    return Err(S3Error::new(
+                        ErrorKind::Protocol,
+                        "the server said the upload list goes on but gave no marker",
+                    ));
+                }
+            },
+        };
+        Ok(UploadPage {
+            uploads,
+            prefixes,
+            next: Some(next),
+        })
+    }
+
+    /// Every incomplete multipart upload in `bucket` (under `prefix`), page by page, one
+    /// page after the other.
     ///
     /// Survives servers that order uploads by id within a page, send odd markers
     /// (returned exactly as received), or repeat an upload across pages; a marker that
@@ -193,87 +302,47 @@ impl S3 {
         page_size: Option<i32>,
     ) -> impl Stream<Item = Result<Vec<Upload>, S3Error>> + Send + 'static {
         let pager = UploadPager {
-            client: self.client.clone(),
+            s3: self.clone(),
             bucket: bucket.to_owned(),
-            prefix: prefix.filter(|p| !p.is_empty()).map(str::to_owned),
+            prefix: prefix.unwrap_or_default().to_owned(),
             page_size,
-            key_marker: None,
-            upload_id_marker: None,
+            after: None,
             done: false,
             seen_uploads: SeenUploads::default(),
             seen_markers: HashSet::new(),
             listed: 0,
-            classes: Interner::default(),
         };
         try_unfold(pager, |mut p| async move {
             if p.done {
                 return Ok(None);
             }
-            let page = p
-                .client
-                .list_multipart_uploads()
-                .bucket(&p.bucket)
-                .set_prefix(p.prefix.clone())
-                .set_key_marker(p.key_marker.clone())
-                .set_upload_id_marker(p.upload_id_marker.clone())
-                .set_max_uploads(p.page_size)
-                .encoding_type(EncodingType::Url)
-                .send()
-                .await
-                .map_err(S3Error::from)?;
-            let encoded = is_url_encoded(page.encoding_type());
-            let mut uploads = Vec::with_capacity(page.uploads().len());
-            let mut last: Option<(String, String)> = None;
-            for upload in page.uploads() {
-                let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
-                    continue;
-                };
-                let key = decode_key(key, encoded);
-                last = Some((key.clone(), id.to_owned()));
-                if !p.seen_uploads.first_sighting(&key, id) {
-                    continue;
-                }
-                uploads.push(Upload {
-                    key: key.into(),
-                    upload_id: id.into(),
-                    initiated: upload.initiated().map(|d| d.secs()),
-                    storage_class: p.classes.get(upload.storage_class().map(|c| c.as_str())),
-                });
-            }
+            let page =
+                p.s3.list_uploads_page(&p.bucket, &p.prefix, None, p.after.as_ref(), p.page_size)
+                    .await
+                    .map_err(|err| match err.kind {
+                        ErrorKind::Protocol => S3Error::new(
+                            ErrorKind::Protocol,
+                            format!("{} (after {} uploads)", err.message, p.listed),
+                        ),
+                        _ => err,
+                    })?;
+            let mut uploads = page.uploads;
+            uploads.retain(|u| p.seen_uploads.first_sighting(&u.key, &u.upload_id));
             p.listed += uploads.len() as u64;
-            if page.is_truncated() != Some(true) {
+            let Some(next) = page.next else {
                 p.done = true;
                 return Ok(Some((uploads, p)));
-            }
-            let next = match (
-                non_empty(page.next_key_marker()).map(|k| decode_key(&k, encoded)),
-                page.next_upload_id_marker(),
-            ) {
-                (Some(key), id) => (Some(key), id.map(str::to_owned)),
-                (None, _) => match last {
-                    Some((key, id)) => (Some(key), Some(id)),
-                    None => {
-                        return Err(S3Error::new(
-                            ErrorKind::Protocol,
-                            format!(
-                                "the server said the upload list goes on but gave no marker (after {} uploads)",
-                                p.listed
-                            ),
-                        ));
-                    }
-                },
             };
             if !p.seen_markers.insert(next.clone()) {
                 return Err(S3Error::new(
                     ErrorKind::Protocol,
                     format!(
                         "the server sent the same paging marker twice (key {:?}); stopped after {} uploads instead of looping",
-                        next.0.as_deref().unwrap_or(""),
-                        p.listed
+                        next.key, p.listed
                     ),
                 ));
             }
-            (p.key_marker, p.upload_id_marker) = next;
+            p.after = Some(next);
             Ok(Some((uploads, p)))
         })
     }

@@ -9,7 +9,7 @@ mod types;
 pub use delete::*;
 pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
-pub use list::MAX_PAGE;
+pub use list::{MAX_PAGE, UploadMarker, UploadPage};
 pub use types::*;
 
 use std::time::Duration;

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command};
 use crate::ops::abort::abort_all;
+use crate::ops::list;
 use crate::s3::{S3, S3Error};
 
 pub const DEFAULT_CONCURRENCY: usize = 32;
@@ -75,7 +76,7 @@ impl Tasks {
             }
             Command::LoadUploads { request, bucket } => {
                 let token = self.token(request);
-                let pages = Box::pin(s3.list_uploads(&bucket, None, self.page_size));
+                let pages = Box::pin(list::uploads(&s3, &bucket, None, self.page_size));
                 tokio::spawn(forward_pages(pages, token, tx, move |result, done| {
                     Action::UploadsPage {
                         request,
