@@ -3,9 +3,11 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use partsweep::s3::ConnectOptions;
 use serde_json::Value;
@@ -83,9 +85,57 @@ fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
     }
 }
 
-/// Runs partsweep against `options`' server with no terminal.
-fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
-    let invocation = invocation(options, args);
+/// Longer than any command here takes on a busy machine; a hang fails the test instead of
+/// stalling the run.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Waits for `child`, killing it and failing the test once it has run for [`CHILD_TIMEOUT`].
+fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} was still running after {CHILD_TIMEOUT:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// `Command::output`, with stdin closed and a timeout.
+fn output_within_timeout(command: &mut Command) -> Output {
+    let what = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+    let status = wait_or_kill(&mut child, &what);
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// partsweep pointed at `options`' server, with nothing from the host's configuration.
+fn partsweep_command(invocation: &Invocation) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
     command
         .args(&invocation.args)
@@ -93,10 +143,13 @@ fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
     for name in UNSET {
         command.env_remove(name);
     }
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .expect("run partsweep");
+    command
+}
+
+/// Runs partsweep against `options`' server with no terminal.
+fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
+    let invocation = invocation(options, args);
+    let output = output_within_timeout(&mut partsweep_command(&invocation));
     Run {
         code: output.status.code().expect("partsweep exited, not killed"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -107,8 +160,13 @@ fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
 /// Runs partsweep in a pseudo-terminal, answers its first question with `answer`, and
 /// returns the exit code and everything the terminal showed.
 fn partsweep_in_terminal(args: &[&str], question: &str, answer: &str) -> (u32, String) {
+    in_terminal(args, Some((question, answer)))
+}
+
+/// Runs partsweep in a pseudo-terminal to its end, answering `question` if one is given.
+fn in_terminal(args: &[&str], question: Option<(&str, &str)>) -> (u32, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::sync::{Arc, Mutex};
 
     let invocation = invocation(&common::options(), args);
@@ -143,19 +201,33 @@ fn partsweep_in_terminal(args: &[&str], question: &str, answer: &str) -> (u32, S
         }
     });
     let shown = || screen.lock().expect("screen").clone();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !shown().contains(question) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no question asked:\n{}",
-            shown()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let mut writer = pty.master.take_writer().expect("pty writer");
-    writer.write_all(answer.as_bytes()).expect("answer");
-    writer.flush().expect("answer sent");
-    let status = child.wait().expect("partsweep exits");
+    if let Some((question, answer)) = question {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !shown().contains(question) {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("no question asked:\n{}", shown());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        writer.write_all(answer.as_bytes()).expect("answer");
+        writer.flush().expect("answer sent");
+    }
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for partsweep") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "partsweep still running after {CHILD_TIMEOUT:?}:\n{}",
+                shown()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     // Let the reader drain what was written just before the exit.
     std::thread::sleep(Duration::from_millis(200));
     (status.exit_code(), shown())
@@ -171,6 +243,29 @@ async fn upload_ids(s3: &partsweep::s3::S3, bucket: &str) -> BTreeSet<String> {
         .into_iter()
         .map(|upload| upload.upload_id.to_string())
         .collect()
+}
+
+/// A listing of every bucket races with the other tests of this binary, which create and
+/// delete buckets on the same server: a bucket deleted between ListBuckets and the listing of
+/// its uploads fails with NoSuchBucket and makes the run partial (exit 3). Anything else must
+/// not fail, least of all one of `ours`.
+fn assert_only_vanished_buckets_failed(run: &Run, ours: &[&str]) {
+    match run.code {
+        0 => {}
+        3 => {
+            let errors: Vec<&str> = run
+                .stderr
+                .lines()
+                .filter(|line| line.starts_with("partsweep:"))
+                .collect();
+            assert!(!errors.is_empty(), "{run:?}");
+            for error in errors {
+                assert!(error.contains("NoSuchBucket"), "{run:?}");
+                assert!(ours.iter().all(|bucket| !error.contains(bucket)), "{run:?}");
+            }
+        }
+        _ => panic!("{run:?}"),
+    }
 }
 
 fn field<'a>(value: &'a Value, name: &str) -> &'a str {
@@ -195,7 +290,7 @@ async fn buckets_lists_names_and_with_uploads_their_totals() {
     assert!(table.stdout.contains(&bucket), "{table:?}");
 
     let json = partsweep(&["buckets", "--uploads", "--json"]);
-    assert_eq!(json.code, 0, "{json:?}");
+    assert_only_vanished_buckets_failed(&json, &[&bucket]);
     let rows = json.json();
     let row = rows
         .as_array()
@@ -341,7 +436,7 @@ async fn uploads_with_no_bucket_named_covers_every_bucket() {
     common::start_uploads(&s3, &second, "", 3).await;
 
     let run = partsweep(&["uploads", "--jsonl"]);
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_only_vanished_buckets_failed(&run, &[&first, &second]);
     let rows = run.json_lines();
     let count_in = |bucket: &str| rows.iter().filter(|row| row["bucket"] == bucket).count();
     assert_eq!((count_in(&first), count_in(&second)), (2, 3));
@@ -505,18 +600,88 @@ async fn read_only_refuses_abort_and_clear_but_allows_a_dry_run() {
     assert_eq!(upload_ids(&s3, &bucket).await, before);
 }
 
+#[tokio::test]
+async fn read_only_refuses_lifecycle_changes_and_rb_with_exit_1() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ro-rb").await;
+    let b = bucket.as_str();
+    common::start_uploads(&s3, b, "", 2).await;
+    let add = partsweep(&["lifecycle", b, "add-abort", "--days", "7", "--id", "keep"]);
+    assert_eq!(add.code, 0, "{add:?}");
+    let rules = s3.lifecycle_rules(b).await.expect("rules");
+
+    for args in [
+        &["--read-only", "lifecycle", b, "add-abort", "--days", "3"][..],
+        &["--read-only", "lifecycle", b, "rm", "keep", "--json"],
+        &["--read-only", "rb", b],
+        &["--read-only", "rb", b, "--force", "--yes"],
+        &["--read-only", "rb", b, "--force", "--yes", "--jsonl"],
+    ] {
+        let run = partsweep(args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("read-only mode") && run.stderr.contains("refused"),
+            "{args:?}: {run:?}"
+        );
+    }
+    let listed = partsweep(&["--read-only", "lifecycle", b, "--jsonl"]);
+    assert_eq!(listed.code, 0, "listing still works: {listed:?}");
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), rules);
+    assert_eq!(common::all_uploads(&s3, b).await.len(), 2);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     for args in [
         &["uploads", "some-bucket", "--older-than", "soon"][..],
         &["uploads", "--frobnicate"],
         &["clear"],
+        &["ls"],
         &["ls", "/no-bucket"],
+        &["abort", "some-bucket", "key-without-upload-id"],
         &["uploads", "--json", "--jsonl"],
+        &["buckets", "--jsonl", "--json"],
+        &["--concurrency", "0", "buckets"],
+        &["lifecycle"],
+        &["lifecycle", "some-bucket", "frobnicate"],
+        &["lifecycle", "some-bucket", "add-abort"],
+        &["lifecycle", "some-bucket", "add-abort", "--days", "soon"],
+        &[
+            "lifecycle",
+            "some-bucket",
+            "rm",
+            "an-id",
+            "--json",
+            "--jsonl",
+        ],
+        &["rb"],
+        &["rb", "some-bucket", "--frobnicate"],
+        &["rb", "some-bucket", "--json", "--jsonl"],
+        &["completions", "klingon"],
     ] {
         let run = partsweep(args);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
         assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+}
+
+#[test]
+fn a_config_file_with_a_typo_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "regoin = \"garage\"\n").expect("write config");
+    let config = config.display().to_string();
+    for command in [
+        &["buckets"][..],
+        &["rb", "some-bucket"],
+        &["lifecycle", "some-bucket"],
+    ] {
+        let run = partsweep(&[&["--config", config.as_str()][..], command].concat());
+        assert_eq!(run.code, 2, "{command:?}: {run:?}");
+        assert!(
+            run.stderr.contains("config") && run.stderr.contains("regoin"),
+            "{command:?}: {run:?}"
+        );
     }
 }
 
@@ -533,10 +698,9 @@ fn a_server_error_is_explained_with_exit_1() {
 
 #[test]
 fn completions_bash_prints_a_script() {
-    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
-        .args(["completions", "bash"])
-        .output()
-        .expect("run partsweep");
+    let output = output_within_timeout(
+        Command::new(env!("CARGO_BIN_EXE_partsweep")).args(["completions", "bash"]),
+    );
     assert!(output.status.success());
     let script = String::from_utf8_lossy(&output.stdout);
     assert!(script.contains("_partsweep()"), "{script}");
@@ -557,12 +721,7 @@ fn garage_config(server: &partsweep::demo::garage::GarageServer) -> std::path::P
 }
 
 fn garage_admin(binary: &Path, config: &Path, args: &[&str]) {
-    let output = Command::new(binary)
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .output()
-        .expect("run garage");
+    let output = output_within_timeout(Command::new(binary).arg("-c").arg(config).args(args));
     assert!(
         output.status.success(),
         "garage {args:?}: {}",
@@ -571,9 +730,10 @@ fn garage_admin(binary: &Path, config: &Path, args: &[&str]) {
 }
 
 #[tokio::test]
-async fn a_bucket_that_cannot_be_listed_makes_uploads_partial_with_exit_3() {
+async fn a_key_denied_on_some_buckets_makes_uploads_buckets_and_rb_partial_with_exit_3() {
     // A server of its own: this test hands out a key that may only write to one bucket,
-    // so ListBuckets shows that bucket but listing its uploads is denied.
+    // so ListBuckets shows that bucket but listing its uploads is denied; and a key that may
+    // empty a bucket but not delete it (DeleteBucket needs the owner permission).
     let binary = partsweep::demo::garage::find_binary(None).expect("garage binary");
     let server = partsweep::demo::garage::GarageServer::start(&binary)
         .await
@@ -627,6 +787,59 @@ async fn a_bucket_that_cannot_be_listed_makes_uploads_partial_with_exit_3() {
     let clear = partsweep_at(&limited, &["clear", "write-only", "--yes"]);
     assert_eq!(clear.code, 1, "{clear:?}");
     assert_eq!(common::all_uploads(&owner, "write-only").await.len(), 2);
+
+    let buckets = partsweep_at(&limited, &["buckets", "--uploads", "--json"]);
+    assert_eq!(buckets.code, 3, "{buckets:?}");
+    let rows = buckets.json();
+    let row = |name: &str| {
+        rows.as_array()
+            .and_then(|rows| rows.iter().find(|row| row["name"] == name))
+            .unwrap_or_else(|| panic!("{name} is listed: {buckets:?}"))
+            .clone()
+    };
+    assert_eq!(row("readable")["uploads"], 2, "{buckets:?}");
+    assert!(
+        row("write-only")["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("AccessDenied")),
+        "{buckets:?}"
+    );
+
+    garage_admin(&binary, &config, &["bucket", "create", "not-mine"]);
+    garage_admin(
+        &binary,
+        &config,
+        &[
+            "bucket", "allow", "--read", "--write", "not-mine", "--key", key_id,
+        ],
+    );
+    let not_mine = partsweep::s3::S3::connect(&limited).await;
+    not_mine
+        .put_object("not-mine", "file.txt", b"x".to_vec())
+        .await
+        .expect("put");
+    common::start_uploads(&not_mine, "not-mine", "", 2).await;
+    let rb = partsweep_at(&limited, &["rb", "not-mine", "--force", "--yes", "--json"]);
+    assert_eq!(rb.code, 3, "emptied but not deleted: {rb:?}");
+    let report = rb.json();
+    assert_eq!(report["outcome"], "refused", "{rb:?}");
+    assert_eq!(report["exit_code"], 3, "{rb:?}");
+    assert_eq!(report["uploads_aborted"], 2, "{rb:?}");
+    assert_eq!(report["objects_deleted"], 1, "{rb:?}");
+    assert!(
+        rb.stdout.contains("AccessDenied"),
+        "the server's reason: {rb:?}"
+    );
+    assert!(rb.stderr.contains("could not be deleted"), "{rb:?}");
+    assert!(
+        not_mine
+            .list_buckets()
+            .await
+            .expect("list")
+            .iter()
+            .any(|bucket| bucket.name == "not-mine"),
+        "the bucket is still there"
+    );
 }
 
 #[tokio::test]
@@ -660,6 +873,109 @@ async fn lifecycle_subcommand_adds_lists_and_removes_an_abort_rule() {
 }
 
 #[tokio::test]
+async fn lifecycle_takes_jsonl_and_no_color_and_refuses_bad_input_with_exit_2() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc-out").await;
+    let b = bucket.as_str();
+    let add = partsweep(&["lifecycle", b, "add-abort", "--days", "7", "--jsonl"]);
+    assert_eq!(add.code, 0, "{add:?}");
+    let rules = add.json_lines();
+    assert_eq!(rules.len(), 1, "{add:?}");
+    assert_eq!(rules[0]["abort_days"], 7);
+    assert_eq!(rules[0]["scope"], "bucket");
+    assert_eq!(rules[0]["enabled"], true);
+    let id = field(&rules[0], "id").to_owned();
+
+    let prefixed = [
+        "--no-color",
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "2",
+        "--prefix",
+        "tmp/",
+        "--id",
+        "abort-tmp",
+    ];
+    let table = partsweep(&prefixed);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.starts_with("ID"), "{table:?}");
+    assert!(
+        table.stdout.contains(&id) && table.stdout.contains("abort-tmp"),
+        "{table:?}"
+    );
+    assert!(table.stdout.contains("auto-clear: 7d"), "{table:?}");
+    assert!(!table.stderr.contains('\x1b'), "{table:?}");
+    let before = s3.lifecycle_rules(b).await.expect("rules");
+
+    for args in [
+        &["lifecycle", b, "add-abort", "--days", "0"][..],
+        &["lifecycle", b, "add-abort", "--days", "3651"],
+        &[
+            "lifecycle",
+            b,
+            "add-abort",
+            "--days",
+            "5",
+            "--id",
+            "abort-tmp",
+        ],
+        &["lifecycle", b, "rm", "no-such-rule", "--jsonl"],
+    ] {
+        let run = partsweep(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), before);
+
+    let listed = partsweep(&["lifecycle", b, "--jsonl", "--no-color"]);
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert_eq!(listed.json_lines().len(), 2, "{listed:?}");
+}
+
+#[tokio::test]
+async fn a_missing_bucket_is_a_server_error_with_exit_1_for_every_subcommand() {
+    let missing = common::unique_bucket("cli-gone");
+    let m = missing.as_str();
+    for args in [
+        &["ls", m][..],
+        &["uploads", m, "--json"],
+        &["abort", m, "key", "upload-id"],
+        &["clear", m, "--yes"],
+        &["lifecycle", m],
+        &["lifecycle", m, "rm", "an-id", "--jsonl"],
+        &["rb", m],
+        &["rb", m, "--force", "--yes", "--json"],
+    ] {
+        let run = partsweep(args);
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(m) && run.stderr.contains("NoSuchBucket"),
+            "{args:?}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn errors_on_a_terminal_are_red_unless_no_color_for_rb_and_lifecycle_too() {
+    let missing = common::unique_bucket("cli-colour");
+    for command in [["rb", missing.as_str()], ["lifecycle", missing.as_str()]] {
+        let (code, shown) = in_terminal(&command, None);
+        assert_eq!(code, 1, "{command:?}: {shown}");
+        assert!(
+            shown.contains("\x1b[31mpartsweep:"),
+            "{command:?}: {shown:?}"
+        );
+
+        let (code, shown) = in_terminal(&[&["--no-color"][..], &command].concat(), None);
+        assert_eq!(code, 1, "{command:?}: {shown}");
+        assert!(shown.contains("partsweep: "), "{command:?}: {shown:?}");
+        assert!(!shown.contains("\x1b[31m"), "{command:?}: {shown:?}");
+    }
+}
+
+#[tokio::test]
 async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "cli-rb").await;
@@ -678,6 +994,10 @@ async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
     );
     let forced = partsweep(&["rb", &bucket, "--force", "--yes", "--json"]);
     assert_eq!(forced.code, 0, "{forced:?}");
+    let report = forced.json();
+    assert_eq!(report["outcome"], "deleted", "{forced:?}");
+    assert_eq!(report["before"]["incomplete_uploads"], 3, "{forced:?}");
+    assert_eq!(report["uploads_aborted"], 3, "{forced:?}");
     assert!(
         !s3.list_buckets()
             .await
@@ -687,23 +1007,144 @@ async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
     );
 }
 
+async fn bucket_exists(s3: &partsweep::s3::S3, bucket: &str) -> bool {
+    s3.list_buckets()
+        .await
+        .expect("list")
+        .iter()
+        .any(|b| b.name == bucket)
+}
+
+#[tokio::test]
+async fn rb_force_without_yes_and_without_a_terminal_refuses_with_exit_2() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-rb-refuse").await;
+    s3.put_object(&bucket, "file.txt", b"x".to_vec())
+        .await
+        .expect("put");
+
+    let run = partsweep(&["rb", &bucket, "--force"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("without --yes"), "{run:?}");
+
+    let json = partsweep(&["rb", &bucket, "--force", "--json"]);
+    assert_eq!(json.code, 2, "{json:?}");
+    assert_eq!(json.json()["outcome"], "not_confirmed", "{json:?}");
+    assert_eq!(json.json()["exit_code"], 2, "{json:?}");
+    assert!(bucket_exists(&s3, &bucket).await);
+}
+
+#[tokio::test]
+async fn rb_force_on_a_terminal_deletes_only_when_the_name_is_typed() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-rb-ask").await;
+    s3.put_object(&bucket, "file.txt", b"x".to_vec())
+        .await
+        .expect("put");
+    let question = "type the bucket name to confirm: ";
+
+    let (code, shown) = partsweep_in_terminal(&["rb", &bucket, "--force"], question, "nope\r");
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("nothing was deleted"), "{shown}");
+    assert!(bucket_exists(&s3, &bucket).await);
+
+    let answer = format!("{bucket}\r");
+    let (code, shown) = partsweep_in_terminal(&["rb", &bucket, "--force"], question, &answer);
+    assert_eq!(code, 0, "{shown}");
+    assert!(!bucket_exists(&s3, &bucket).await);
+}
+
+#[tokio::test]
+async fn rb_takes_jsonl_and_no_color() {
+    let s3 = common::client().await;
+    let full = common::bucket(&s3, "cli-rb-full").await;
+    s3.put_object(&full, "file.txt", b"x".to_vec())
+        .await
+        .expect("put");
+    let refused = partsweep(&["rb", &full, "--no-color"]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("is not empty"), "{refused:?}");
+    assert!(!refused.stderr.contains('\x1b'), "{refused:?}");
+
+    let empty = common::bucket(&s3, "cli-rb-jsonl").await;
+    let run = partsweep(&["rb", &empty, "--jsonl", "--no-color"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 1, "{run:?}");
+    assert_eq!(lines[0]["outcome"], "deleted", "{run:?}");
+    assert_eq!(lines[0]["bucket"], empty.as_str(), "{run:?}");
+    assert!(!bucket_exists(&s3, &empty).await);
+    assert!(bucket_exists(&s3, &full).await);
+}
+
+#[tokio::test]
+async fn clear_interrupted_by_ctrl_c_is_partial_with_exit_3() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-ctrl-c").await;
+    common::start_uploads(&s3, &bucket, "", 300).await;
+
+    let invocation = invocation(
+        &common::options(),
+        &["clear", &bucket, "--yes", "--jsonl", "--concurrency", "1"],
+    );
+    let mut child = partsweep_command(&invocation)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn partsweep");
+    let stderr = read_all(child.stderr.take());
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut rows = vec![lines.recv_timeout(CHILD_TIMEOUT).expect("a first abort")];
+    let interrupt =
+        output_within_timeout(Command::new("kill").args(["-INT", &child.id().to_string()]));
+    assert!(interrupt.status.success(), "{interrupt:?}");
+    let status = wait_or_kill(&mut child, "partsweep clear");
+    rows.extend(lines.iter());
+    let stderr = String::from_utf8_lossy(&stderr.join().expect("stderr")).into_owned();
+    assert_eq!(status.code(), Some(3), "{stderr}\n{rows:#?}");
+
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    let count = |outcome: &str| rows.iter().filter(|row| row["outcome"] == outcome).count();
+    let (aborted, skipped) = (count("aborted"), count("not_attempted"));
+    assert!(aborted >= 1 && skipped >= 1, "{rows:#?}");
+    assert_eq!(aborted + skipped, 300, "{rows:#?}");
+    assert!(stderr.contains("cancelling"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("not attempted {skipped}")),
+        "{stderr}"
+    );
+    assert_eq!(common::all_uploads(&s3, &bucket).await.len(), skipped);
+}
+
 #[test]
 fn missing_credentials_are_explained_not_crashed_on() {
     let home = tempfile::tempdir().expect("empty home");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partsweep"))
-        .env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args([
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-            "--region",
-            "garage",
-            "buckets",
-        ])
-        .output()
-        .expect("run partsweep");
+    let output = output_within_timeout(
+        Command::new(env!("CARGO_BIN_EXE_partsweep"))
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args([
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+                "--region",
+                "garage",
+                "buckets",
+            ]),
+    );
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no usable credentials"), "{stderr}");

@@ -234,26 +234,33 @@ async fn a_cancelled_purge_keeps_the_bucket_and_says_what_is_left() {
     assert!(bucket_exists(&s3, &bucket).await);
 }
 
-fn rb(bucket: &str, force: bool) -> partsweep::rb_cli::RbArgs {
-    partsweep::rb_cli::RbArgs {
+async fn rb(s3: &S3, bucket: &str, force: bool, read_only: bool) -> std::process::ExitCode {
+    use partsweep::cli::{Context, Resolved, output::Format, rb};
+    let settings = Resolved {
+        connect: Default::default(),
+        read_only,
+        concurrency: 8,
+        page_size: None,
+    };
+    let mut ctx = Context::new(s3.clone(), &settings, Format::Json, true);
+    let args = rb::RbArgs {
         bucket: bucket.to_owned(),
         force,
         yes: true,
-    }
+        output: Default::default(),
+    };
+    rb::run(&mut ctx, args).await.into()
 }
 
 #[tokio::test]
 async fn rb_deletes_only_empty_buckets_unless_forced() {
-    use partsweep::rb_cli::run;
     use std::process::ExitCode;
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "rb").await;
     put_all(&s3, &bucket, &["a.txt"]).await;
     common::start_uploads(&s3, &bucket, "big/", 2).await;
 
-    let code = run(&s3, rb(&bucket, false), false, 8, true)
-        .await
-        .expect("rb");
+    let code = rb(&s3, &bucket, false, false).await;
     assert_eq!(code, ExitCode::from(1));
     assert_eq!(
         keys(&s3, &bucket).await,
@@ -261,22 +268,16 @@ async fn rb_deletes_only_empty_buckets_unless_forced() {
         "nothing deleted without --force"
     );
 
-    let code = run(&s3, rb(&bucket, true), true, 8, true)
-        .await
-        .expect("rb");
+    let code = rb(&s3, &bucket, true, true).await;
     assert_eq!(code, ExitCode::from(1), "read-only refuses");
     assert!(bucket_exists(&s3, &bucket).await);
 
-    let code = run(&s3, rb(&bucket, true), false, 8, true)
-        .await
-        .expect("rb");
+    let code = rb(&s3, &bucket, true, false).await;
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(!bucket_exists(&s3, &bucket).await);
 
     let empty = common::bucket(&s3, "rb-empty").await;
-    let code = run(&s3, rb(&empty, false), false, 8, true)
-        .await
-        .expect("rb");
+    let code = rb(&s3, &empty, false, false).await;
     assert_eq!(code, ExitCode::SUCCESS);
     assert!(!bucket_exists(&s3, &empty).await);
 }

@@ -16,7 +16,9 @@ use aws_sdk_s3::types::{
     LifecycleRuleFilter,
 };
 use clap::Parser;
-use partsweep::lifecycle_cli::{self, LifecycleArgs};
+use partsweep::cli::lifecycle::{self, LifecycleArgs};
+use partsweep::cli::output::Format;
+use partsweep::cli::{Context, Resolved};
 use partsweep::s3::{LifecycleRule, RuleChange, RuleScope, S3};
 
 fn raw_rule(
@@ -244,9 +246,14 @@ struct Cli {
 async fn cli(s3: &S3, read_only: bool, args: &[&str]) -> ExitCode {
     let parsed = Cli::try_parse_from(std::iter::once("lifecycle").chain(args.iter().copied()))
         .expect("arguments parse");
-    lifecycle_cli::run(s3, parsed.args, read_only, true)
-        .await
-        .expect("run")
+    let settings = Resolved {
+        connect: Default::default(),
+        read_only,
+        concurrency: 8,
+        page_size: None,
+    };
+    let mut ctx = Context::new(s3.clone(), &settings, Format::Json, true);
+    lifecycle::run(&mut ctx, parsed.args).await.into()
 }
 
 #[tokio::test]

@@ -1,18 +1,29 @@
 //! Command-line interface: the console by default, subcommands for scripts.
 //!
-//! `mod.rs` holds the clap definitions and dispatch, [`output`] the table/JSON rendering,
-//! [`commands`] what each headless subcommand does.
+//! `mod.rs` holds the clap definitions and dispatch. Every headless subcommand lives in its
+//! own file and runs on one [`Context`] (server, settings, output format), ends with one
+//! [`Exit`], prints through [`output`] and asks through [`prompt`].
 
-pub mod commands;
+pub mod abort;
+pub mod buckets;
+pub mod clear;
+pub mod context;
+pub mod lifecycle;
+pub mod ls;
 pub mod output;
+pub mod prompt;
+pub mod rb;
+pub mod uploads;
+
+pub use context::{Context, Exit};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use color_eyre::Result;
-use color_eyre::eyre::eyre;
 
+use self::output::OutputArgs;
 use crate::config::Config;
 use crate::s3::{ConnectOptions, S3};
 use crate::tasks::DEFAULT_CONCURRENCY;
@@ -25,8 +36,9 @@ use crate::tui::{self, Settings};
     about = "Find and clear incomplete S3 multipart uploads, manage lifecycle rules, delete buckets",
     long_about = "With no subcommand, partsweep opens the console. Credentials and region come from \
 the standard AWS chain (environment, ~/.aws/config and credentials, --profile); AWS_ENDPOINT_URL is honoured.",
-    after_long_help = "Exit codes: 0 success; 1 failure (or a write refused in --read-only mode); \
-2 usage error, or `clear` refused without --yes and no terminal to ask on; 3 partial: some items failed, the summary says which."
+    after_long_help = "Exit codes: 0 success; 1 failure (a server error, a write refused in --read-only mode, \
+\"no\" at a prompt, a bucket rb will not delete); 2 usage error, or `clear`/`rb --force` refused without --yes \
+and no terminal to ask on; 3 partial: some items failed, the summary says which."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -70,36 +82,24 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// List buckets: name, region, creation date; with --uploads, what incomplete uploads hold.
-    Buckets(BucketsArgs),
+    Buckets(buckets::BucketsArgs),
     /// List the folders and files directly under BUCKET[/PREFIX].
-    Ls(LsArgs),
+    Ls(ls::LsArgs),
     /// List incomplete multipart uploads, in one bucket or (with none named) in every bucket.
-    Uploads(UploadsArgs),
+    Uploads(uploads::UploadsArgs),
     /// Abort one incomplete upload.
-    Abort(AbortArgs),
+    Abort(abort::AbortArgs),
     /// Abort every incomplete upload under BUCKET[/PREFIX] (asks first; --yes for scripts).
-    Clear(ClearArgs),
+    Clear(clear::ClearArgs),
     /// List, add or remove lifecycle rules that abort incomplete uploads N days after they start
     ///
     /// The bucket's other rules are kept exactly as they are.
-    Lifecycle {
-        #[command(flatten)]
-        args: crate::lifecycle_cli::LifecycleArgs,
-        /// Print JSON instead of text.
-        #[arg(long, global = true)]
-        json: bool,
-    },
+    Lifecycle(lifecycle::LifecycleArgs),
     /// Delete a bucket (--force empties it first)
     ///
     /// Without --force only an empty bucket is deleted, and otherwise partsweep says what blocks
     /// it. With --force it runs the console's Empty and delete.
-    Rb {
-        #[command(flatten)]
-        args: crate::rb_cli::RbArgs,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Rb(rb::RbArgs),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions(CompletionsArgs),
     /// Start a local Garage server seeded with sample data and open the console against it.
@@ -158,104 +158,8 @@ pub fn parse_age(text: &str) -> Result<i64, String> {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct BucketsArgs {
-    /// Also count each bucket's incomplete uploads, their parts and bytes, and the oldest.
-    #[arg(long)]
-    pub uploads: bool,
-    #[command(flatten)]
-    pub output: output::OutputArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct LsArgs {
-    /// BUCKET or BUCKET/FOLDER (a trailing `/` is implied).
-    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
-    pub location: Location,
-    #[command(flatten)]
-    pub output: output::OutputArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct UploadsArgs {
-    /// BUCKET or BUCKET/PREFIX (a key prefix: `b/tmp` matches `tmp1/x` and `tmp.bin`); every bucket if left out.
-    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
-    pub location: Option<Location>,
-    /// Only uploads started longer ago than this: 30m, 12h, 7d, 2w.
-    #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub older_than: Option<i64>,
-    /// Also count each upload's parts and bytes (one ListParts call per upload).
-    #[arg(long)]
-    pub parts: bool,
-    #[command(flatten)]
-    pub output: output::OutputArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct AbortArgs {
-    pub bucket: String,
-    pub key: String,
-    pub upload_id: String,
-    #[command(flatten)]
-    pub output: output::OutputArgs,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ClearArgs {
-    /// BUCKET or BUCKET/PREFIX (a key prefix, as for `uploads`).
-    #[arg(value_name = "BUCKET[/PREFIX]", value_parser = parse_location)]
-    pub location: Location,
-    /// Only uploads started longer ago than this: 30m, 12h, 7d, 2w.
-    #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub older_than: Option<i64>,
-    /// Print what would be aborted; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Do not ask; needed when stdin is not a terminal.
-    #[arg(short, long)]
-    pub yes: bool,
-    #[command(flatten)]
-    pub output: output::OutputArgs,
-}
-
-#[derive(Debug, Clone, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
-}
-
-/// How a headless command ended, as the process exit code scripts see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Success,
-    Failure,
-    Usage,
-    /// Some items failed and others did not; the summary names the failures.
-    Partial,
-}
-
-impl Exit {
-    pub fn code(self) -> u8 {
-        match self {
-            Exit::Success => 0,
-            Exit::Failure => 1,
-            Exit::Usage => 2,
-            Exit::Partial => 3,
-        }
-    }
-
-    /// From how many items succeeded and how many failed (not attempted counts as failed).
-    pub fn from_counts(succeeded: u64, failed: u64) -> Exit {
-        match (succeeded, failed) {
-            (_, 0) => Exit::Success,
-            (0, _) => Exit::Failure,
-            _ => Exit::Partial,
-        }
-    }
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> Self {
-        ExitCode::from(exit.code())
-    }
 }
 
 /// Settings after merging the config file under the command line.
@@ -266,8 +170,9 @@ pub struct Resolved {
     pub page_size: Option<i32>,
 }
 
-pub fn resolve(global: &Global) -> Result<Resolved> {
-    let config = Config::load(global.config.as_deref()).map_err(|e| eyre!("config: {e}"))?;
+/// Fails with the config file's problem, a usage error like a bad flag.
+pub fn resolve(global: &Global) -> Result<Resolved, String> {
+    let config = Config::load(global.config.as_deref()).map_err(|e| format!("config: {e}"))?;
     Ok(Resolved {
         connect: ConnectOptions {
             profile: global.profile.clone().or(config.profile),
@@ -342,36 +247,47 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let console = matches!(cli.command, None | Some(Cmd::Demo { .. }));
     init_logging(cli.global.verbose, console);
-    let resolved = resolve(&cli.global)?;
+    let resolved = match resolve(&cli.global) {
+        Ok(resolved) => resolved,
+        Err(err) => {
+            eprintln!("partsweep: {err}");
+            return Ok(Exit::Usage.into());
+        }
+    };
     let settings = Settings {
         read_only: resolved.read_only,
         concurrency: resolved.concurrency,
         page_size: resolved.page_size,
     };
+    let no_color = cli.global.no_color;
     let exit = match cli.command {
         Some(Cmd::Buckets(args)) => {
-            commands::buckets(&mut headless(&resolved, &cli.global).await, args).await
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            buckets::run(&mut ctx, args).await
         }
         Some(Cmd::Ls(args)) => {
-            commands::ls(&mut headless(&resolved, &cli.global).await, args).await
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            ls::run(&mut ctx, args).await
         }
         Some(Cmd::Uploads(args)) => {
-            commands::uploads(&mut headless(&resolved, &cli.global).await, args).await
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            uploads::run(&mut ctx, args).await
         }
         Some(Cmd::Abort(args)) => {
-            commands::abort(&mut headless(&resolved, &cli.global).await, args).await
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            abort::run(&mut ctx, args).await
         }
         Some(Cmd::Clear(args)) => {
-            commands::clear(&mut headless(&resolved, &cli.global).await, args).await
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            clear::run(&mut ctx, args).await
         }
-        Some(Cmd::Lifecycle { args, json }) => {
-            let s3 = S3::connect(&resolved.connect).await;
-            return crate::lifecycle_cli::run(&s3, args, resolved.read_only, json).await;
+        Some(Cmd::Lifecycle(args)) => {
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            lifecycle::run(&mut ctx, args).await
         }
-        Some(Cmd::Rb { args, json }) => {
-            let s3 = S3::connect(&resolved.connect).await;
-            return crate::rb_cli::run(&s3, args, resolved.read_only, resolved.concurrency, json)
-                .await;
+        Some(Cmd::Rb(args)) => {
+            let mut ctx = headless(&resolved, args.output, no_color).await;
+            rb::run(&mut ctx, args).await
         }
         Some(Cmd::Completions(args)) => {
             print_completions(args.shell);
@@ -398,23 +314,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(exit.into())
 }
 
-async fn headless(resolved: &Resolved, global: &Global) -> commands::Context {
+async fn headless(resolved: &Resolved, output: OutputArgs, no_color: bool) -> Context {
     let s3 = S3::connect(&resolved.connect).await;
-    commands::Context::new(s3, resolved, global.no_color)
+    Context::new(s3, resolved, output.format(), no_color)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_codes_scripts_rely_on() {
-        assert_eq!(Exit::from_counts(5, 0).code(), 0);
-        assert_eq!(Exit::from_counts(0, 0).code(), 0);
-        assert_eq!(Exit::from_counts(0, 3).code(), 1);
-        assert_eq!(Exit::from_counts(4, 1).code(), 3);
-        assert_eq!(Exit::Usage.code(), 2);
-    }
 
     #[test]
     fn locations_split_bucket_and_prefix() {

@@ -8,18 +8,19 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::format;
-use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload};
+use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef};
 use crate::text;
 
-/// `--json` / `--jsonl`, flattened into every command that prints rows.
+/// `--json` / `--jsonl`, flattened into every headless subcommand (global, so that
+/// `lifecycle BUCKET rm ID --json` takes them after the action too).
 #[derive(Debug, Clone, Copy, Default, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Print one JSON document instead of a table.
-    #[arg(long, conflicts_with = "jsonl")]
+    #[arg(long, global = true, conflicts_with = "jsonl")]
     pub json: bool,
     /// Print one JSON object per line, as results arrive.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub jsonl: bool,
 }
 
@@ -118,6 +119,15 @@ impl Messages {
             eprintln!("\x1b[31mpartsweep:\x1b[0m {text}");
         } else {
             eprintln!("partsweep: {text}");
+        }
+    }
+
+    pub fn warning(&mut self, text: &str) {
+        self.clear_progress();
+        if self.color {
+            eprintln!("\x1b[33mpartsweep: warning:\x1b[0m {text}");
+        } else {
+            eprintln!("partsweep: warning: {text}");
         }
     }
 
@@ -310,6 +320,19 @@ impl UploadRow {
             upload_id: upload.upload_id.to_string(),
             initiated: format::rfc3339(upload.initiated),
             storage_class: upload.storage_class.as_deref().map(str::to_owned),
+            parts: None,
+            bytes: None,
+        }
+    }
+
+    /// An upload known only by its key and id (not from a listing).
+    pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
+        UploadRow {
+            bucket: bucket.to_owned(),
+            key: upload.key.clone(),
+            upload_id: upload.upload_id.clone(),
+            initiated: None,
+            storage_class: None,
             parts: None,
             bytes: None,
         }
