@@ -173,6 +173,9 @@ pub enum DeleteCommand {
         job: JobId,
         bucket: String,
         keys: Vec<String>,
+        /// The folder these keys were listed under, when a whole folder is deleted: on a
+        /// versioned bucket the report then says what the folder still stores.
+        folder: Option<String>,
     },
     /// DeleteBucket alone, for a bucket found empty.
     DeleteBucket { job: JobId, bucket: String },

@@ -1,4 +1,5 @@
-//! Optional TOML configuration (`~/.config/partsweep/config.toml` or `--config FILE`).
+//! Optional TOML configuration (`~/.config/partsweep/config.toml` or `--config FILE`), and
+//! where the user's `keybindings.toml` lives.
 //! Command-line options win over the file; the file wins over built-in defaults.
 
 use std::path::{Path, PathBuf};
@@ -21,11 +22,21 @@ pub struct Config {
 
 pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
 
-pub fn default_path() -> Option<PathBuf> {
+/// `$XDG_CONFIG_HOME/partsweep`, else `~/.config/partsweep`.
+pub fn dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
-    Some(base.join("partsweep").join("config.toml"))
+    Some(base.join("partsweep"))
+}
+
+pub fn default_path() -> Option<PathBuf> {
+    Some(dir()?.join("config.toml"))
+}
+
+/// The user's keybindings, laid over `assets/keybindings.toml` (see `keys::Keymap::load`).
+pub fn keybindings_path() -> Option<PathBuf> {
+    Some(dir()?.join("keybindings.toml"))
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use color_eyre::Result;
+use color_eyre::eyre::eyre;
 use futures::StreamExt;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, EventStream,
@@ -13,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::action::Action;
 use crate::app::App;
+use crate::keys::Keymap;
 use crate::s3::S3;
 use crate::tasks::Tasks;
 
@@ -40,7 +42,12 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
         Some(endpoint) => format!("{endpoint} · region {}", s3.region()),
         None => format!("AWS · region {}", s3.region()),
     };
-    let mut app = App::new(location, settings.read_only, unix_now());
+    // Before the terminal is taken: a mistake in the keybindings file is an error on stderr.
+    let keymap = match crate::config::keybindings_path() {
+        Some(path) => Keymap::load(&path).map_err(|err| eyre!(err))?,
+        None => Keymap::default(),
+    };
+    let mut app = App::new(location, settings.read_only, unix_now()).with_keymap(keymap);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut tasks = Tasks::new(s3, tx);
     tasks.concurrency = settings.concurrency;

@@ -1,7 +1,7 @@
 //! `App::update` driven with keys and hand-made S3 results: what a user sees and what gets sent.
 
 use partsweep::action::{Action, Command};
-use partsweep::app::{App, Dialog, RowState, Tab};
+use partsweep::app::{App, Modal, RowState, Tab};
 use partsweep::s3::{
     AbortOutcome, Bucket, Entry, EntryKind, ErrorKind, S3Error, Upload, UploadRef,
 };
@@ -136,7 +136,7 @@ fn delete_asks_first_then_aborts_exactly_the_selected_upload() {
         app.update(key(KeyCode::Delete)).is_empty(),
         "nothing is sent before confirmation"
     );
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!("a confirmation")
     };
     let text = body.join("\n");
@@ -184,7 +184,7 @@ fn cancelling_the_dialog_sends_nothing() {
     let (mut app, _) = opened(vec![upload("a", "1", 1)]);
     press(&mut app, "d");
     assert!(app.update(key(KeyCode::Esc)).is_empty());
-    assert!(app.dialog.is_none());
+    assert!(app.modals.is_empty());
     assert_eq!(visible_keys(&app), ["a"]);
 }
 
@@ -217,7 +217,7 @@ fn clear_all_confirms_the_exact_count_and_aborts_that_set() {
         .collect();
     let (mut app, _) = opened(uploads);
     press(&mut app, "D");
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!("a confirmation")
     };
     assert!(
@@ -242,7 +242,7 @@ fn clear_all_with_a_filter_clears_only_what_is_shown() {
     app.update(key(KeyCode::Enter));
     assert_eq!(visible_keys(&app), ["tmp/a"]);
     press(&mut app, "D");
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!()
     };
     assert!(body.iter().any(|l| l.contains("1 of 3 listed")), "{body:?}");
@@ -275,7 +275,7 @@ fn clear_all_waits_for_the_complete_list() {
         done: false,
     });
     press(&mut app, "D");
-    assert!(app.dialog.is_none());
+    assert!(app.modals.is_empty());
     assert!(
         app.toast
             .as_ref()
@@ -322,7 +322,7 @@ fn esc_cancels_a_running_clear_and_the_summary_tells_everything() {
         job,
         not_attempted: uploads[3..].to_vec(),
     });
-    let Some(Dialog::Summary { title, lines }) = &app.dialog else {
+    let Some(Modal::Summary { title, lines }) = app.modal() else {
         panic!("a summary")
     };
     assert_eq!(title, "Clear cancelled");
@@ -360,7 +360,7 @@ fn read_only_blocks_every_abort() {
     let (mut app, _) = opened(vec![upload("a", "1", 1)]);
     app.read_only = true;
     assert!(press(&mut app, "dD").is_empty());
-    assert!(app.dialog.is_none());
+    assert!(app.modals.is_empty());
     assert!(
         app.toast
             .as_ref()
@@ -378,7 +378,7 @@ fn marked_rows_are_aborted_together() {
     press(&mut app, " ");
     app.update(key(KeyCode::Down));
     press(&mut app, " d");
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!()
     };
     assert!(body[0].contains("Abort 2 marked"), "{body:?}");

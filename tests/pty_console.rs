@@ -40,6 +40,7 @@ impl Screen {
 fn spawn_console(
     endpoint: Option<&str>,
     extra_args: &[&str],
+    config_home: Option<&std::path::Path>,
 ) -> (
     Box<dyn portable_pty::Child + Send + Sync>,
     Box<dyn Write + Send>,
@@ -68,7 +69,10 @@ fn spawn_console(
         "AWS_SHARED_CREDENTIALS_FILE",
         "/nonexistent/partsweep-test-credentials",
     );
-    cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+    match config_home {
+        Some(dir) => cmd.env("XDG_CONFIG_HOME", dir),
+        None => cmd.env("XDG_CONFIG_HOME", "/nonexistent"),
+    }
     cmd.env("TERM", "xterm-256color");
     let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
     drop(pair.slave);
@@ -124,9 +128,10 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
     sorted.sort();
     let (first_key, first_id) = sorted[0].clone();
 
-    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(|| spawn_console(None, &[]))
-        .await
-        .expect("spawn");
+    let (mut child, mut keys, screen) =
+        tokio::task::spawn_blocking(|| spawn_console(None, &[], None))
+            .await
+            .expect("spawn");
     let bucket_name = bucket.clone();
     let result = tokio::task::spawn_blocking(move || {
         screen.wait_for(&bucket_name);
@@ -170,7 +175,7 @@ async fn read_only_console_refuses_to_abort() {
     let bucket = common::bucket(&s3, "ro").await;
     common::start_uploads(&s3, &bucket, "ro/", 1).await;
     let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(None, &["--read-only"]))
+        tokio::task::spawn_blocking(|| spawn_console(None, &["--read-only"], None))
             .await
             .expect("spawn");
     let bucket_name = bucket.clone();
@@ -193,13 +198,78 @@ async fn read_only_console_refuses_to_abort() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_endpoint_is_shown_not_crashed_on() {
     let (mut child, mut keys, screen) =
-        tokio::task::spawn_blocking(|| spawn_console(Some("http://127.0.0.1:9"), &[]))
+        tokio::task::spawn_blocking(|| spawn_console(Some("http://127.0.0.1:9"), &[], None))
             .await
             .expect("spawn");
     tokio::task::spawn_blocking(move || {
         screen.wait_for("listing buckets");
         send(&mut keys, "q");
         assert!(wait_exit(&mut child).success());
+    })
+    .await
+    .expect("console session");
+}
+
+/// A config directory holding `keybindings.toml` with `text`.
+fn keybindings(text: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("config home");
+    let dir = home.path().join("partsweep");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(dir.join("keybindings.toml"), text).expect("keybindings file");
+    home
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_rebound_in_the_users_file_aborts_and_the_old_key_does_not() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "rebind").await;
+    common::start_uploads(&s3, &bucket, "rebind/", 2).await;
+    let home = keybindings("[uploads]\nabort = [\"x\"]\n");
+    let config_home = home.path().to_owned();
+    let (mut child, mut keys, screen) =
+        tokio::task::spawn_blocking(move || spawn_console(None, &[], Some(&config_home)))
+            .await
+            .expect("spawn");
+    let bucket_name = bucket.clone();
+    tokio::task::spawn_blocking(move || {
+        screen.wait_for(&bucket_name);
+        send(&mut keys, &format!("/{bucket_name}\r"));
+        send(&mut keys, "u");
+        screen.wait_for("rebind/00001.bin");
+        screen.wait_for(" x  abort upload ");
+        send(&mut keys, "d");
+        assert!(
+            !screen.text().contains("Abort incomplete upload"),
+            "d no longer aborts:\n{}",
+            screen.text()
+        );
+        send(&mut keys, "?");
+        screen.wait_for("x             abort upload");
+        send(&mut keys, "?");
+        send(&mut keys, "x");
+        screen.wait_for("Abort incomplete upload");
+        send(&mut keys, "y");
+        screen.wait_for("aborted the upload");
+        send(&mut keys, "q");
+        assert!(wait_exit(&mut child).success());
+    })
+    .await
+    .expect("console session");
+    assert_eq!(common::all_uploads(&s3, &bucket).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line() {
+    let home = keybindings("[uploads]\n\ndelet = [\"x\"]\n");
+    let config_home = home.path().to_owned();
+    let (mut child, _keys, screen) = tokio::task::spawn_blocking(move || {
+        spawn_console(Some("http://127.0.0.1:9"), &[], Some(&config_home))
+    })
+    .await
+    .expect("spawn");
+    tokio::task::spawn_blocking(move || {
+        screen.wait_for("keybindings.toml line 3: unknown action 'delet' in [uploads]");
+        assert!(!wait_exit(&mut child).success());
     })
     .await
     .expect("console session");

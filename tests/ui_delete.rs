@@ -3,7 +3,7 @@
 mod common;
 
 use partsweep::action::{Action, Command, DeleteCommand, DeleteEvent};
-use partsweep::app::{App, DeleteDialog, Dialog, Pending};
+use partsweep::app::{App, Modal, Pending};
 use partsweep::ops::delete::DeleteReport;
 use partsweep::ops::purge::{Phase, Progress};
 use partsweep::s3::{Bucket, BucketContents, Entry, EntryKind, KeyFailure};
@@ -67,10 +67,7 @@ fn precheck(app: &mut App, contents: BucketContents) {
 fn precheck_of_a_non_empty_bucket_says_what_blocks_it() {
     let mut app = app_with_bucket(false);
     precheck(&mut app, non_empty());
-    assert!(matches!(
-        app.deletion.dialog,
-        Some(DeleteDialog::Blocked { .. })
-    ));
+    assert!(matches!(app.modal(), Some(Modal::Blocked { .. })));
     insta::assert_snapshot!(common::draw(&mut app, 100, 24));
 }
 
@@ -84,21 +81,13 @@ fn empty_and_delete_starts_only_when_the_name_is_typed_exactly() {
         press(&mut app, KeyCode::Enter).is_empty(),
         "a partial name must not confirm"
     );
-    assert!(matches!(
-        app.deletion.dialog,
-        Some(DeleteDialog::TypeName { .. })
-    ));
+    assert!(matches!(app.modal(), Some(Modal::TypeName { .. })));
     insta::assert_snapshot!("type_name_mismatch", common::draw(&mut app, 100, 24));
 
     type_text(&mut app, "sX");
     assert!(press(&mut app, KeyCode::Enter).is_empty(), "photosX");
     press(&mut app, KeyCode::Backspace);
-    assert!(
-        app.deletion
-            .dialog
-            .as_ref()
-            .is_some_and(DeleteDialog::name_matches)
-    );
+    assert!(app.modal().is_some_and(Modal::name_matches));
     insta::assert_snapshot!("type_name_match", common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Enter);
     assert!(
@@ -114,7 +103,7 @@ fn esc_in_the_type_name_dialog_deletes_nothing() {
     press(&mut app, KeyCode::Char('e'));
     type_text(&mut app, "photos");
     assert!(press(&mut app, KeyCode::Esc).is_empty());
-    assert!(app.deletion.dialog.is_none() && app.deletion.job.is_none());
+    assert!(app.modals.is_empty() && app.job.is_none());
 }
 
 #[test]
@@ -145,8 +134,8 @@ fn an_empty_bucket_gets_a_plain_confirmation() {
         },
     );
     assert!(matches!(
-        &app.dialog,
-        Some(Dialog::Confirm { action: Pending::DeleteBucket { bucket }, .. }) if bucket == "photos"
+        app.modal(),
+        Some(Modal::Confirm { action: Pending::DeleteBucket { bucket }, .. }) if bucket == "photos"
     ));
     let commands = press(&mut app, KeyCode::Char('y'));
     assert!(matches!(
@@ -165,11 +154,11 @@ fn read_only_blocks_every_delete() {
         .map(|t| t.text.clone())
         .unwrap_or_default();
     assert!(toast.starts_with("read-only mode"), "{toast}");
-    assert!(app.deletion.dialog.is_none());
+    assert!(app.modals.is_empty());
 
     open_folder(&mut app);
     assert!(press(&mut app, KeyCode::Char('d')).is_empty());
-    assert!(app.dialog.is_none() && app.deletion.dialog.is_none());
+    assert!(app.modals.is_empty());
 }
 
 /// Opens the bucket and shows a folder listing: one folder, two files.
@@ -221,7 +210,7 @@ fn deleting_a_folder_counts_first_and_deletes_exactly_what_was_listed() {
         prefix: "photos/".into(),
         result: Ok(keys.clone()),
     }));
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!("expected a confirmation");
     };
     assert_eq!(
@@ -229,9 +218,34 @@ fn deleting_a_folder_counts_first_and_deletes_exactly_what_was_listed() {
         "Delete 1,234 objects under photos/ in bucket photos?"
     );
     let commands = press(&mut app, KeyCode::Char('y'));
-    assert!(
-        matches!(commands.as_slice(), [Command::Delete(DeleteCommand::DeleteObjects { keys: sent, .. })] if *sent == keys)
-    );
+    let job = match commands.as_slice() {
+        [
+            Command::Delete(DeleteCommand::DeleteObjects {
+                job,
+                keys: sent,
+                folder: Some(folder),
+                ..
+            }),
+        ] if *sent == keys && folder == "photos/" => *job,
+        other => panic!("expected the listed keys under photos/, got {other:?}"),
+    };
+
+    // On a versioned bucket the folder leaves the file list but its data stays: the summary
+    // says so instead of implying the folder is gone.
+    let left = "Versioning is on: photos/ still holds 1,234 older versions and 1,234 delete markers (stored and billed, not shown in the file list). Empty and delete removes them with the bucket.";
+    app.update(Action::Delete(DeleteEvent::ObjectsDeleted {
+        job,
+        report: DeleteReport {
+            requested: 1_234,
+            deleted: 1_234,
+            left_behind: Some(left.into()),
+            ..DeleteReport::default()
+        },
+    }));
+    let Some(Modal::Summary { lines, .. }) = app.modal() else {
+        panic!("expected a summary");
+    };
+    assert!(lines.contains(&left.to_owned()), "{lines:?}");
 }
 
 #[test]
@@ -243,7 +257,7 @@ fn marked_files_are_named_and_deleted_together() {
     press(&mut app, KeyCode::Char(' '));
     assert_eq!(app.deletion.marked_in("photos"), 2);
     press(&mut app, KeyCode::Char('d'));
-    let Some(Dialog::Confirm { body, .. }) = &app.dialog else {
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!("expected a confirmation");
     };
     assert!(body.contains(&"  a.txt".to_owned()) && body.contains(&"  b.txt".to_owned()));
@@ -279,6 +293,7 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
             }],
             not_attempted: 0,
             cancelled: false,
+            left_behind: None,
         },
     }));
     assert!(
@@ -286,7 +301,7 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
             .iter()
             .any(|c| matches!(c, Command::LoadFolder { .. }))
     );
-    let Some(Dialog::Summary { lines, .. }) = &app.dialog else {
+    let Some(Modal::Summary { lines, .. }) = app.modal() else {
         panic!("expected a summary");
     };
     assert!(
@@ -317,5 +332,5 @@ fn empty_and_delete_shows_phase_progress_and_esc_cancels() {
     insta::assert_snapshot!(common::draw(&mut app, 100, 24));
     let commands = press(&mut app, KeyCode::Esc);
     assert_eq!(commands, [Command::CancelJob { job }]);
-    assert!(app.deletion.job.as_ref().is_some_and(|j| j.cancelling));
+    assert!(app.job.as_ref().is_some_and(|j| j.cancelling));
 }

@@ -19,7 +19,7 @@ mod tools;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use partsweep::app::Dialog;
+use partsweep::app::Modal;
 use partsweep::demo::garage::{GarageServer, REGION, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 use ratatui::crossterm::event::KeyCode;
@@ -161,7 +161,7 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
 
     let clear_started = Instant::now();
     console.press(KeyCode::Char('D'));
-    if !matches!(console.app.dialog, Some(Dialog::Confirm { .. })) {
+    if !matches!(console.app.modal(), Some(Modal::Confirm { .. })) {
         return Err("D did not ask to clear".into());
     }
     console.press(KeyCode::Char('y'));
@@ -169,7 +169,7 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
         .run_until(limit, "clearing", |app| app.job.is_none())
         .await?;
     let abort_seconds = clear_started.elapsed().as_secs_f64();
-    let Some(Dialog::Summary { lines, .. }) = &console.app.dialog else {
+    let Some(Modal::Summary { lines, .. }) = console.app.modal() else {
         return Err("no summary after the clear".into());
     };
     let count = |label: &str| -> usize {

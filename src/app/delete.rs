@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Dialog, Level, Pending, Tab};
-use crate::action::{Command, DeleteCommand, DeleteEvent, JobId, RequestId};
+use super::modal::typed_char;
+use super::{App, Job, JobKind, Level, Modal, Pending, Tab};
+use crate::action::{Command, DeleteCommand, JobId, RequestId};
 use crate::format;
+use crate::keys::{Intent, Scope};
 use crate::ops::delete::{DeleteReport, Refusal};
 use crate::ops::purge::{Progress, PurgeEnd, PurgeReport};
 use crate::s3::{BucketContents, EntryKind, S3Error};
@@ -35,12 +37,13 @@ impl BlockedChoice {
         BlockedChoice::Cancel,
     ];
 
-    pub fn key(self) -> char {
+    /// Its action in the keymap's `[delete_bucket]` section.
+    pub fn intent(self) -> Intent {
         match self {
-            BlockedChoice::OpenFiles => 'f',
-            BlockedChoice::OpenUploads => 'u',
-            BlockedChoice::EmptyAndDelete => 'e',
-            BlockedChoice::Cancel => 'n',
+            BlockedChoice::OpenFiles => Intent::OpenFiles,
+            BlockedChoice::OpenUploads => Intent::OpenUploads,
+            BlockedChoice::EmptyAndDelete => Intent::EmptyAndDelete,
+            BlockedChoice::Cancel => Intent::Cancel,
         }
     }
 
@@ -55,31 +58,6 @@ impl BlockedChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeleteDialog {
-    /// Listing or counting before anything is asked.
-    Counting { title: String, text: String },
-    /// A bucket that is not empty: what blocks deletion, and what to do.
-    Blocked {
-        bucket: String,
-        contents: BucketContents,
-        selected: usize,
-    },
-    /// Empty and delete waits until the bucket name is typed exactly.
-    TypeName {
-        bucket: String,
-        contents: BucketContents,
-        typed: String,
-    },
-}
-
-impl DeleteDialog {
-    /// The typed name matches: only then can Empty and delete start.
-    pub fn name_matches(&self) -> bool {
-        matches!(self, DeleteDialog::TypeName { bucket, typed, .. } if bucket == typed)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeleteJobKind {
     /// Files or a folder; `what` names them for the progress box.
     Objects {
@@ -89,25 +67,11 @@ pub enum DeleteJobKind {
     EmptyAndDelete,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeleteJob {
-    pub id: JobId,
-    pub bucket: String,
-    pub kind: DeleteJobKind,
-    pub progress: Option<Progress>,
-    pub started: u64,
-    pub cancelling: bool,
-}
-
 #[derive(Debug, Default)]
 pub struct Deletion {
     /// Marked files (full keys) of `marked_bucket`.
     pub marked: HashSet<String>,
     marked_bucket: String,
-    pub dialog: Option<DeleteDialog>,
-    pub job: Option<DeleteJob>,
-    /// The listing or count the open `Counting` dialog waits for.
-    request: RequestId,
 }
 
 impl Deletion {
@@ -139,9 +103,12 @@ impl App {
             return;
         };
         if entry.kind == EntryKind::Folder {
+            let delete = self.keymap.first(Scope::Files, Intent::Delete);
             self.toast(
                 Level::Info,
-                "folders are not marked: d on a folder counts and deletes everything under it",
+                format!(
+                    "folders are not marked: {delete} on a folder counts and deletes everything under it"
+                ),
             );
             return;
         }
@@ -177,7 +144,7 @@ impl App {
             )];
             body.extend(names_preview(&keys));
             body.push("This cannot be undone.".into());
-            self.dialog = Some(Dialog::Confirm {
+            self.push_modal(Modal::Confirm {
                 title: "Delete marked files".into(),
                 body,
                 confirm: format!("delete {}", format::count(n as u64)),
@@ -185,6 +152,7 @@ impl App {
                     bucket,
                     what: plural(n, "marked file", "marked files"),
                     keys,
+                    folder: None,
                 },
             });
             return vec![];
@@ -194,7 +162,7 @@ impl App {
             return vec![];
         };
         if entry.kind == EntryKind::File {
-            self.dialog = Some(Dialog::Confirm {
+            let question = Modal::Confirm {
                 title: "Delete file".into(),
                 body: vec![
                     format!("Bucket: {}", escape(&bucket)),
@@ -211,16 +179,18 @@ impl App {
                     bucket,
                     what: escape(&entry.key).into_owned(),
                     keys: vec![entry.key.clone()],
+                    folder: None,
                 },
-            });
+            };
+            self.push_modal(question);
             return vec![];
         }
         let prefix = entry.key.clone();
         let request = self.next_id();
-        self.deletion.request = request;
-        self.deletion.dialog = Some(DeleteDialog::Counting {
+        self.push_modal(Modal::Counting {
             title: "Delete folder".into(),
             text: format!("Counting everything under {}…", escape(&prefix)),
+            request,
         });
         vec![Command::Delete(DeleteCommand::ListPrefix {
             request,
@@ -239,13 +209,13 @@ impl App {
             return vec![];
         };
         let request = self.next_id();
-        self.deletion.request = request;
-        self.deletion.dialog = Some(DeleteDialog::Counting {
+        self.push_modal(Modal::Counting {
             title: "Delete bucket".into(),
             text: format!(
                 "Checking what is in bucket {}: files, old versions, delete markers, incomplete uploads…",
                 escape(&bucket)
             ),
+            request,
         });
         vec![Command::Delete(DeleteCommand::CountBucket {
             request,
@@ -253,128 +223,92 @@ impl App {
         })]
     }
 
-    /// Keys for the delete dialogs and the running delete job; `None` when neither is open.
-    pub(super) fn on_delete_key(&mut self, key: KeyEvent) -> Option<Vec<Command>> {
-        if let Some(job) = &mut self.deletion.job {
-            if key.code == KeyCode::Esc && !job.cancelling {
-                job.cancelling = true;
-                let job = job.id;
-                self.toast(
-                    Level::Warn,
-                    "cancelling: no new batch starts; those in flight finish",
-                );
-                return Some(vec![Command::CancelJob { job }]);
-            }
-            return Some(vec![]);
+    /// The counting dialog's cancel key stops the listing it waits for.
+    pub(super) fn on_counting_key(&mut self, intent: Option<Intent>) -> Vec<Command> {
+        let Some(Modal::Counting { request, .. }) = self.modals.last() else {
+            return vec![];
+        };
+        if intent != Some(Intent::Cancel) {
+            return vec![];
         }
-        let dialog = self.deletion.dialog.take()?;
-        Some(match dialog {
-            DeleteDialog::Counting { .. } => {
-                if matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n')
-                ) {
-                    vec![Command::CancelRequest {
-                        request: self.deletion.request,
-                    }]
-                } else {
-                    self.deletion.dialog = Some(dialog);
-                    vec![]
-                }
-            }
-            DeleteDialog::Blocked {
-                bucket,
-                contents,
-                selected,
-            } => {
-                let last = BlockedChoice::ALL.len() - 1;
-                let choice = match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        self.deletion.dialog = Some(DeleteDialog::Blocked {
-                            bucket,
-                            contents,
-                            selected: selected.saturating_sub(1),
-                        });
-                        return Some(vec![]);
-                    }
-                    KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                        self.deletion.dialog = Some(DeleteDialog::Blocked {
-                            bucket,
-                            contents,
-                            selected: (selected + 1).min(last),
-                        });
-                        return Some(vec![]);
-                    }
-                    KeyCode::Enter => BlockedChoice::ALL[selected.min(last)],
-                    KeyCode::Esc | KeyCode::Char('q') => BlockedChoice::Cancel,
-                    KeyCode::Char(c) => {
-                        match BlockedChoice::ALL.into_iter().find(|b| b.key() == c) {
-                            Some(choice) => choice,
-                            None => {
-                                self.deletion.dialog = Some(DeleteDialog::Blocked {
-                                    bucket,
-                                    contents,
-                                    selected,
-                                });
-                                return Some(vec![]);
-                            }
-                        }
-                    }
-                    _ => {
-                        self.deletion.dialog = Some(DeleteDialog::Blocked {
-                            bucket,
-                            contents,
-                            selected,
-                        });
-                        return Some(vec![]);
-                    }
-                };
-                self.on_blocked_choice(choice, bucket, contents)
-            }
-            DeleteDialog::TypeName {
-                bucket,
-                contents,
-                mut typed,
-            } => {
-                match key.code {
-                    KeyCode::Esc => return Some(vec![]),
-                    KeyCode::Enter if typed == bucket => {
-                        return Some(self.start_delete_job(bucket, DeleteJobKind::EmptyAndDelete));
-                    }
-                    // The dialog itself says the name does not match yet.
-                    KeyCode::Enter => {}
-                    KeyCode::Backspace => {
-                        typed.pop();
-                    }
-                    KeyCode::Char(c)
-                        if !key
-                            .modifiers
-                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                    {
-                        typed.push(c)
-                    }
-                    _ => {}
-                }
-                self.deletion.dialog = Some(DeleteDialog::TypeName {
-                    bucket,
-                    contents,
-                    typed,
-                });
-                vec![]
-            }
-        })
+        let request = *request;
+        self.modals.pop();
+        vec![Command::CancelRequest { request }]
     }
 
-    fn on_blocked_choice(
+    /// A bucket that is not empty: move between the choices, or take one by its key.
+    pub(super) fn on_blocked_key(&mut self, intent: Option<Intent>) -> Vec<Command> {
+        let Some(Modal::Blocked { selected, .. }) = self.modals.last_mut() else {
+            return vec![];
+        };
+        let last = BlockedChoice::ALL.len() - 1;
+        let choice = match intent {
+            Some(Intent::Up) => {
+                *selected = selected.saturating_sub(1);
+                return vec![];
+            }
+            Some(Intent::Down) => {
+                *selected = (*selected + 1).min(last);
+                return vec![];
+            }
+            Some(Intent::Accept) => BlockedChoice::ALL[(*selected).min(last)],
+            Some(intent) => match BlockedChoice::ALL
+                .into_iter()
+                .find(|c| c.intent() == intent)
+            {
+                Some(choice) => choice,
+                None => return vec![],
+            },
+            None => return vec![],
+        };
+        self.on_blocked_choice(choice)
+    }
+
+    /// Typing the bucket name; only the exact name lets Empty and delete start.
+    pub(super) fn on_type_name_key(
         &mut self,
-        choice: BlockedChoice,
-        bucket: String,
-        contents: BucketContents,
+        key: KeyEvent,
+        intent: Option<Intent>,
     ) -> Vec<Command> {
+        let Some(Modal::TypeName { bucket, typed, .. }) = self.modals.last_mut() else {
+            return vec![];
+        };
+        if let Some(c) = typed_char(&key) {
+            typed.push(c);
+            return vec![];
+        }
+        match intent {
+            Some(Intent::Accept) if typed == bucket => {
+                let bucket = std::mem::take(bucket);
+                self.modals.pop();
+                self.start_delete_job(bucket, DeleteJobKind::EmptyAndDelete)
+            }
+            Some(Intent::Cancel) => {
+                self.modals.pop();
+                vec![]
+            }
+            // A name that does not match yet: the dialog itself says so.
+            Some(_) => vec![],
+            None => {
+                if key.code == KeyCode::Backspace {
+                    typed.pop();
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn on_blocked_choice(&mut self, choice: BlockedChoice) -> Vec<Command> {
+        let Some(Modal::Blocked {
+            bucket, contents, ..
+        }) = self.modals.pop()
+        else {
+            return vec![];
+        };
         let tab = match choice {
             BlockedChoice::Cancel => return vec![],
             BlockedChoice::EmptyAndDelete => {
-                self.deletion.dialog = Some(DeleteDialog::TypeName {
+                self.push_modal(Modal::TypeName {
                     bucket,
                     contents,
                     typed: String::new(),
@@ -394,123 +328,98 @@ impl App {
         self.open_bucket(tab)
     }
 
-    /// A confirmed delete from the shared Confirm dialog.
-    pub(super) fn run_delete_pending(&mut self, pending: Pending) -> Vec<Command> {
-        match pending {
-            Pending::DeleteObjects { bucket, keys, what } => {
-                self.deletion.marked.clear();
-                let id = self.next_id();
-                self.deletion.job = Some(DeleteJob {
-                    id,
-                    bucket: bucket.clone(),
-                    kind: DeleteJobKind::Objects { what },
-                    progress: None,
-                    started: self.millis,
-                    cancelling: false,
-                });
-                vec![Command::Delete(DeleteCommand::DeleteObjects {
-                    job: id,
-                    bucket,
-                    keys,
-                })]
-            }
-            Pending::DeleteBucket { bucket } => {
-                self.start_delete_job(bucket, DeleteJobKind::DeleteBucket)
-            }
-            Pending::Abort { .. } | Pending::Lifecycle { .. } => vec![],
-        }
-    }
-
-    fn start_delete_job(&mut self, bucket: String, kind: DeleteJobKind) -> Vec<Command> {
-        let id = self.next_id();
-        let command = match kind {
-            DeleteJobKind::EmptyAndDelete => DeleteCommand::EmptyAndDeleteBucket {
-                job: id,
-                bucket: bucket.clone(),
+    /// A confirmed delete of exactly these keys.
+    pub(super) fn start_delete_objects(
+        &mut self,
+        bucket: String,
+        keys: Vec<String>,
+        what: String,
+        folder: Option<String>,
+    ) -> Vec<Command> {
+        self.deletion.marked.clear();
+        let job = self.start_job(
+            bucket.clone(),
+            JobKind::Delete {
+                kind: DeleteJobKind::Objects { what },
+                progress: None,
             },
-            _ => DeleteCommand::DeleteBucket {
-                job: id,
-                bucket: bucket.clone(),
-            },
-        };
-        self.deletion.job = Some(DeleteJob {
-            id,
+        );
+        vec![Command::Delete(DeleteCommand::DeleteObjects {
+            job,
             bucket,
-            kind,
-            progress: None,
-            started: self.millis,
-            cancelling: false,
-        });
-        vec![Command::Delete(command)]
+            keys,
+            folder,
+        })]
     }
 
-    fn running_delete_job(&mut self, id: JobId) -> Option<DeleteJob> {
-        if self.deletion.job.as_ref().is_some_and(|j| j.id == id) {
-            self.deletion.job.take()
-        } else {
-            None
-        }
-    }
-
-    /// Progress and results of the delete commands.
-    pub(super) fn on_delete_event(&mut self, event: DeleteEvent) -> Vec<Command> {
-        match event {
-            DeleteEvent::BucketCounted {
-                request,
-                bucket,
-                result,
-            } if request == self.deletion.request => self.on_bucket_counted(bucket, result),
-            DeleteEvent::PrefixListed {
-                request,
-                bucket,
-                prefix,
-                result,
-            } if request == self.deletion.request => {
-                self.on_prefix_listed(bucket, prefix, result);
-                vec![]
-            }
-            DeleteEvent::Progress { job, progress } => {
-                if let Some(running) = self.deletion.job.as_mut().filter(|j| j.id == job) {
-                    running.progress = Some(progress);
-                }
-                vec![]
-            }
-            DeleteEvent::ObjectsDeleted { job, report } => match self.running_delete_job(job) {
-                Some(job) => self.on_objects_deleted(job, report),
-                None => vec![],
+    pub(super) fn start_delete_job(&mut self, bucket: String, kind: DeleteJobKind) -> Vec<Command> {
+        let empty_first = kind == DeleteJobKind::EmptyAndDelete;
+        let job = self.start_job(
+            bucket.clone(),
+            JobKind::Delete {
+                kind,
+                progress: None,
             },
-            DeleteEvent::BucketDeleted {
+        );
+        if empty_first {
+            vec![Command::Delete(DeleteCommand::EmptyAndDeleteBucket {
                 job,
                 bucket,
-                result,
-            } => match self.running_delete_job(job) {
-                Some(_) => self.on_bucket_deleted(bucket, result),
-                None => vec![],
-            },
-            DeleteEvent::BucketPurged { job, report } => match self.running_delete_job(job) {
-                Some(_) => self.on_bucket_purged(report),
-                None => vec![],
-            },
-            // A count or listing for a dialog the user has since closed.
-            DeleteEvent::BucketCounted { .. } | DeleteEvent::PrefixListed { .. } => vec![],
-        }
-    }
-
-    fn close_counting(&mut self) -> bool {
-        if matches!(self.deletion.dialog, Some(DeleteDialog::Counting { .. })) {
-            self.deletion.dialog = None;
-            true
+            })]
         } else {
-            false
+            vec![Command::Delete(DeleteCommand::DeleteBucket { job, bucket })]
         }
     }
 
-    fn on_bucket_counted(
+    /// The Counting dialog that waits for `request`, closed: its answer is here.
+    fn close_counting(&mut self, request: RequestId) -> bool {
+        let waiting = self
+            .modals
+            .iter()
+            .position(|m| matches!(m, Modal::Counting { request: r, .. } if *r == request));
+        if let Some(index) = waiting {
+            self.modals.remove(index);
+        }
+        waiting.is_some()
+    }
+
+    pub(super) fn on_delete_progress(&mut self, id: JobId, update: Progress) {
+        if let Some(Job {
+            kind: JobKind::Delete { progress, .. },
+            ..
+        }) = self.job.as_mut().filter(|j| j.id == id)
+        {
+            *progress = Some(update);
+        }
+    }
+
+    /// The delete job `id`, taken off: it has ended.
+    fn take_delete_job(&mut self, id: JobId) -> Option<(String, DeleteJobKind)> {
+        if !self
+            .job
+            .as_ref()
+            .is_some_and(|j| j.id == id && j.holds_screen())
+        {
+            return None;
+        }
+        let Some(Job {
+            bucket,
+            kind: JobKind::Delete { kind, .. },
+            ..
+        }) = self.take_job(id)
+        else {
+            return None;
+        };
+        Some((bucket, kind))
+    }
+
+    pub(super) fn on_bucket_counted(
         &mut self,
+        request: RequestId,
         bucket: String,
         result: Result<BucketContents, S3Error>,
     ) -> Vec<Command> {
-        if !self.close_counting() {
+        if !self.close_counting(request) {
             return vec![];
         }
         let contents = match result {
@@ -543,14 +452,14 @@ impl App {
                         .into(),
                 );
             }
-            self.dialog = Some(Dialog::Confirm {
+            self.push_modal(Modal::Confirm {
                 title: "Delete bucket".into(),
                 body,
                 confirm: "delete bucket".into(),
                 action: Pending::DeleteBucket { bucket },
             });
         } else {
-            self.deletion.dialog = Some(DeleteDialog::Blocked {
+            self.push_modal(Modal::Blocked {
                 bucket,
                 contents,
                 selected: 0,
@@ -559,13 +468,14 @@ impl App {
         vec![]
     }
 
-    fn on_prefix_listed(
+    pub(super) fn on_prefix_listed(
         &mut self,
+        request: RequestId,
         bucket: String,
         prefix: String,
         result: Result<Vec<String>, S3Error>,
     ) {
-        if !self.close_counting() {
+        if !self.close_counting(request) {
             return;
         }
         let mut keys = match result {
@@ -595,8 +505,11 @@ impl App {
         )];
         body.extend(names_preview(&keys));
         body.push("Exactly these listed objects are deleted; anything written later stays.".into());
-        body.push("esc cancels while it runs. This cannot be undone.".into());
-        self.dialog = Some(Dialog::Confirm {
+        body.push(format!(
+            "{} cancels while it runs. This cannot be undone.",
+            self.keymap.first(Scope::Job, Intent::Cancel)
+        ));
+        self.push_modal(Modal::Confirm {
             title: "Delete folder".into(),
             body,
             confirm: format!("delete {}", format::count(n as u64)),
@@ -608,20 +521,24 @@ impl App {
                     escape(&prefix)
                 ),
                 keys,
+                folder: Some(prefix),
             },
         });
     }
 
-    fn on_objects_deleted(&mut self, job: DeleteJob, report: DeleteReport) -> Vec<Command> {
-        let what = match &job.kind {
-            DeleteJobKind::Objects { what } => what.clone(),
-            _ => String::new(),
+    pub(super) fn on_objects_deleted(&mut self, id: JobId, report: DeleteReport) -> Vec<Command> {
+        let Some((bucket, kind)) = self.take_delete_job(id) else {
+            return vec![];
         };
-        if report.requested == 1 && report.deleted == 1 {
+        let what = match kind {
+            DeleteJobKind::Objects { what } => what,
+            DeleteJobKind::DeleteBucket | DeleteJobKind::EmptyAndDelete => String::new(),
+        };
+        if report.requested == 1 && report.deleted == 1 && report.left_behind.is_none() {
             self.toast(Level::Info, format!("deleted {what}"));
         } else {
             let mut lines = vec![
-                format!("Bucket: {}", escape(&job.bucket)),
+                format!("Bucket: {}", escape(&bucket)),
                 format!("Deleted:        {}", format::count(report.deleted as u64)),
                 format!(
                     "Failed:         {}",
@@ -632,6 +549,10 @@ impl App {
                     format::count(report.not_attempted as u64)
                 ),
             ];
+            if let Some(left) = &report.left_behind {
+                lines.push(String::new());
+                lines.push(left.clone());
+            }
             if !report.failed.is_empty() {
                 lines.push(String::new());
                 lines.push("The server refused these keys:".into());
@@ -645,7 +566,7 @@ impl App {
                     ));
                 }
             }
-            self.dialog = Some(Dialog::Summary {
+            self.push_modal(Modal::Summary {
                 title: if report.cancelled {
                     "Delete cancelled"
                 } else {
@@ -655,27 +576,36 @@ impl App {
                 lines,
             });
         }
-        if self.bucket.as_ref().is_some_and(|v| v.name == job.bucket) {
+        if self.bucket.as_ref().is_some_and(|v| v.name == bucket) {
             return self.load_folder();
         }
         vec![]
     }
 
-    fn on_bucket_deleted(&mut self, bucket: String, result: Result<(), Refusal>) -> Vec<Command> {
+    pub(super) fn on_bucket_deleted(
+        &mut self,
+        id: JobId,
+        bucket: String,
+        result: Result<(), Refusal>,
+    ) -> Vec<Command> {
+        if self.take_delete_job(id).is_none() {
+            return vec![];
+        }
         match result {
             Ok(()) => self.toast(Level::Info, format!("deleted bucket {}", escape(&bucket))),
-            Err(refusal) => {
-                self.dialog = Some(Dialog::Summary {
-                    title: "Bucket not deleted".into(),
-                    lines: refusal.explanation(),
-                })
-            }
+            Err(refusal) => self.push_modal(Modal::Summary {
+                title: "Bucket not deleted".into(),
+                lines: refusal.explanation(),
+            }),
         }
         vec![self.load_buckets()]
     }
 
-    fn on_bucket_purged(&mut self, report: PurgeReport) -> Vec<Command> {
-        self.dialog = Some(Dialog::Summary {
+    pub(super) fn on_bucket_purged(&mut self, id: JobId, report: PurgeReport) -> Vec<Command> {
+        if self.take_delete_job(id).is_none() {
+            return vec![];
+        }
+        self.push_modal(Modal::Summary {
             title: match report.end {
                 PurgeEnd::BucketDeleted => "Bucket deleted",
                 PurgeEnd::Cancelled { .. } => "Empty and delete cancelled",

@@ -20,6 +20,9 @@ pub struct DeleteReport {
     pub failed: Vec<KeyFailure>,
     pub not_attempted: usize,
     pub cancelled: bool,
+    /// What a versioned bucket still stores under the deleted folder (older versions,
+    /// delete markers), in words; `None` when nothing or when not asked.
+    pub left_behind: Option<String>,
 }
 
 /// Deletes exactly `objects`, in DeleteObjects batches of up to 1,000, a few batches at a

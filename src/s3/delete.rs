@@ -5,10 +5,11 @@ use std::collections::HashSet;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::operation::delete_objects::DeleteObjectsOutput;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{Delete, EncodingType, ObjectIdentifier};
 use futures::stream::try_unfold;
 use futures::{Stream, TryStreamExt};
 
+use super::list::{decode_key, is_url_encoded};
 use super::{ErrorKind, S3, S3Error};
 
 /// The most keys one DeleteObjects call accepts.
@@ -131,6 +132,61 @@ impl BucketContents {
     }
 }
 
+/// Versions under a prefix, as ListObjectVersions counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VersionCounts {
+    /// Versions a plain GET returns: what the file list shows.
+    pub current: u64,
+    /// Noncurrent versions: hidden from the file list, still stored and billed.
+    pub old: u64,
+    pub delete_markers: u64,
+}
+
+impl VersionCounts {
+    /// After deleting every listed object under `prefix` on a versioned bucket: what is still
+    /// stored there, in words. `None` when nothing is. A delete without a version id only adds
+    /// a delete marker, so the folder vanishes from the file list while its data stays.
+    pub fn left_after_delete(&self, prefix: &str) -> Option<String> {
+        if self.old == 0 && self.delete_markers == 0 && self.current == 0 {
+            return None;
+        }
+        let plural = |n: u64, one: &str, many: &str| {
+            format!(
+                "{} {}",
+                crate::format::count(n),
+                if n == 1 { one } else { many }
+            )
+        };
+        let place = if prefix.is_empty() {
+            "the bucket".to_owned()
+        } else {
+            crate::text::escape(prefix).into_owned()
+        };
+        let mut line = format!(
+            "Versioning is on: {place} still holds {} and {} (stored and billed, not shown in the file list)",
+            plural(self.old, "older version", "older versions"),
+            plural(self.delete_markers, "delete marker", "delete markers"),
+        );
+        if self.current > 0 {
+            line.push_str(&format!(
+                ", plus {} written since the listing",
+                plural(self.current, "object", "objects")
+            ));
+        }
+        line.push_str(". Empty and delete removes them with the bucket.");
+        Some(line)
+    }
+}
+
+/// Whether a key can be named in an XML request body. XML 1.0 has no way to write most
+/// control characters (ESC, for one), escaped or not, so a strict server rejects the whole
+/// DeleteObjects call; such keys are deleted one by one instead, with no body at all.
+pub fn xml_can_carry(key: &str) -> bool {
+    key.chars().all(|c| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    })
+}
+
 /// The server does not implement the call (Garage and some others lack versioning).
 pub fn is_unsupported(err: &S3Error) -> bool {
     matches!(
@@ -200,16 +256,18 @@ impl S3 {
                 .set_prefix(p.prefix.clone())
                 .set_key_marker(p.key_marker.take())
                 .set_version_id_marker(p.version_id_marker.take())
+                .encoding_type(EncodingType::Url)
                 .send()
                 .await
                 .map_err(S3Error::from)?;
+            let encoded = is_url_encoded(page.encoding_type());
             let mut entries =
                 Vec::with_capacity(page.versions().len() + page.delete_markers().len());
             for version in page.versions() {
                 let Some(key) = version.key() else { continue };
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: key.to_owned(),
+                        key: decode_key(key, encoded),
                         version_id: version.version_id().map(str::to_owned),
                     },
                     kind: if version.is_latest() == Some(false) {
@@ -223,7 +281,7 @@ impl S3 {
                 let Some(key) = marker.key() else { continue };
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: key.to_owned(),
+                        key: decode_key(key, encoded),
                         version_id: marker.version_id().map(str::to_owned),
                     },
                     kind: VersionKind::DeleteMarker,
@@ -236,7 +294,7 @@ impl S3 {
             let next = (
                 page.next_key_marker()
                     .filter(|m| !m.is_empty())
-                    .map(str::to_owned),
+                    .map(|m| decode_key(m, encoded)),
                 page.next_version_id_marker()
                     .filter(|m| !m.is_empty())
                     .map(str::to_owned),
@@ -252,12 +310,47 @@ impl S3 {
         })
     }
 
-    /// One DeleteObjects call for at most [`MAX_DELETE_BATCH`] objects.
-    /// `Err` means the whole call failed; refusals of single keys are in the outcome.
+    /// Deletes at most [`MAX_DELETE_BATCH`] objects: one DeleteObjects call, plus one
+    /// DeleteObject call per key that XML cannot carry (see [`xml_can_carry`]).
+    /// `Err` means the whole DeleteObjects call failed; refusals of single keys are in the outcome.
     pub async fn delete_objects(
         &self,
         bucket: &str,
         objects: &[ObjectId],
+    ) -> Result<BatchOutcome, S3Error> {
+        let (in_xml, one_by_one): (Vec<&ObjectId>, Vec<&ObjectId>) = objects
+            .iter()
+            .partition(|object| xml_can_carry(&object.key));
+        let mut outcome = self.delete_in_one_call(bucket, &in_xml).await?;
+        for object in one_by_one {
+            let result = self
+                .client
+                .delete_object()
+                .bucket(bucket)
+                .key(&object.key)
+                .set_version_id(object.version_id.clone())
+                .send()
+                .await;
+            match result {
+                Ok(_) => outcome.deleted += 1,
+                Err(err) => {
+                    let err = S3Error::from(err);
+                    outcome.failed.push(KeyFailure {
+                        key: object.key.clone(),
+                        version_id: object.version_id.clone(),
+                        code: err.code.clone(),
+                        message: err.display_line(),
+                    });
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn delete_in_one_call(
+        &self,
+        bucket: &str,
+        objects: &[&ObjectId],
     ) -> Result<BatchOutcome, S3Error> {
         if objects.is_empty() {
             return Ok(BatchOutcome::default());
@@ -282,36 +375,50 @@ impl S3 {
             .delete_objects()
             .bucket(bucket)
             .delete(delete)
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(batch_outcome(objects.len(), &output))
+    }
+
+    /// Counts every version under `prefix`; `None` when the server cannot list versions.
+    pub async fn count_versions(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Option<VersionCounts>, S3Error> {
+        let counted = self
+            .list_versions(bucket, prefix)
+            .try_fold(VersionCounts::default(), |mut counts, page| {
+                for entry in page {
+                    match entry.kind {
+                        VersionKind::Current => counts.current += 1,
+                        VersionKind::Old => counts.old += 1,
+                        VersionKind::DeleteMarker => counts.delete_markers += 1,
+                    }
+                }
+                std::future::ready(Ok(counts))
+            })
+            .await;
+        match counted {
+            Ok(counts) => Ok(Some(counts)),
+            Err(err) if is_unsupported(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// Counts objects, versions, delete markers and incomplete uploads. Falls back to the
     /// plain object listing when the server cannot list versions.
     pub async fn count_contents(&self, bucket: &str) -> Result<BucketContents, S3Error> {
         let mut contents = BucketContents::default();
-        let versions = self
-            .list_versions(bucket, "")
-            .try_fold((0u64, 0u64, 0u64), |(current, old, markers), page| {
-                let mut counts = (current, old, markers);
-                for entry in page {
-                    match entry.kind {
-                        VersionKind::Current => counts.0 += 1,
-                        VersionKind::Old => counts.1 += 1,
-                        VersionKind::DeleteMarker => counts.2 += 1,
-                    }
-                }
-                std::future::ready(Ok(counts))
-            })
-            .await;
-        match versions {
-            Ok((current, old, markers)) => {
-                contents.objects = current;
-                contents.old_versions = Some(old);
-                contents.delete_markers = Some(markers);
+        match self.count_versions(bucket, "").await? {
+            Some(versions) => {
+                contents.objects = versions.current;
+                contents.old_versions = Some(versions.old);
+                contents.delete_markers = Some(versions.delete_markers);
             }
-            Err(err) if is_unsupported(&err) => {
+            None => {
                 contents.objects = self
                     .list_all_objects(bucket, "")
                     .try_fold(0u64, |n, page| {
@@ -319,7 +426,6 @@ impl S3 {
                     })
                     .await?;
             }
-            Err(err) => return Err(err),
         }
         contents.uploads = self
             .list_uploads(bucket, None, None)
@@ -388,6 +494,30 @@ mod tests {
             "1 file, old versions not listed, 0 incomplete uploads"
         );
         assert!(BucketContents::default().is_empty());
+    }
+
+    #[test]
+    fn what_a_versioned_folder_delete_leaves_is_said() {
+        let left = VersionCounts {
+            current: 0,
+            old: 3,
+            delete_markers: 2,
+        };
+        assert_eq!(
+            left.left_after_delete("photos/").as_deref(),
+            Some(
+                "Versioning is on: photos/ still holds 3 older versions and 2 delete markers (stored and billed, not shown in the file list). Empty and delete removes them with the bucket."
+            )
+        );
+        assert_eq!(VersionCounts::default().left_after_delete("photos/"), None);
+    }
+
+    #[test]
+    fn keys_with_control_characters_stay_out_of_xml() {
+        assert!(xml_can_carry("photos/日本/a b\tc\nd.jpg"));
+        assert!(!xml_can_carry("weird/esc-\x1b[31m.bin"));
+        assert!(!xml_can_carry("nul-\0"));
+        assert!(!xml_can_carry("bell-\x07"));
     }
 
     #[test]

@@ -402,6 +402,8 @@ impl S3 {
             .bucket(bucket)
             .lifecycle_configuration(configuration)
             .set_transition_default_minimum_object_size(minimum_object_size)
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(())

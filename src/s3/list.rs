@@ -90,7 +90,7 @@ fn upload_fingerprint(key: &str, upload_id: &str) -> u64 {
 /// Keys come URL-encoded when the server honoured `encoding-type=url`: XML cannot carry
 /// control characters such as ESC, so one hostile key would otherwise make the page unreadable.
 /// S3 writes a space as `+` (and a real `+` as `%2B`), as botocore decodes it.
-fn decode_key(raw: &str, url_encoded: bool) -> String {
+pub(super) fn decode_key(raw: &str, url_encoded: bool) -> String {
     if !url_encoded {
         return raw.to_owned();
     }
@@ -101,7 +101,7 @@ fn decode_key(raw: &str, url_encoded: bool) -> String {
     }
 }
 
-fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
+pub(super) fn is_url_encoded(encoding: Option<&EncodingType>) -> bool {
     matches!(encoding, Some(EncodingType::Url))
 }
 

@@ -1,11 +1,13 @@
 //! The only module that knows aws-sdk-s3. Everything above it sees our own types and [`S3Error`].
 
+mod checksum;
 mod delete;
 mod error;
 mod lifecycle;
 mod list;
 mod types;
 
+pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
 pub use delete::*;
 pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
@@ -16,7 +18,10 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::RequestChecksumCalculation;
+use aws_sdk_s3::config::http::HttpRequest;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 
 /// How to reach the server. Everything left `None` comes from the standard AWS chain.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +41,7 @@ pub struct S3 {
     client: Client,
     region: String,
     endpoint: Option<String>,
+    checksums: RequestChecksums,
 }
 
 const DEFAULT_REGION: &str = "us-east-1";
@@ -75,15 +81,33 @@ impl S3 {
             .unwrap_or_else(|| DEFAULT_REGION.to_owned());
         let endpoint = shared.endpoint_url().map(str::to_owned);
         let path_style = opts.path_style || endpoint.as_deref().is_some_and(wants_path_style);
-        let config = aws_sdk_s3::config::Builder::from(&shared)
+        let checksums = RequestChecksums::from_env();
+        let mut config = aws_sdk_s3::config::Builder::from(&shared)
             .region(Region::new(region.clone()))
-            .force_path_style(path_style)
-            .build();
+            .force_path_style(path_style);
+        if !checksums.sdk_checksums_when_supported() {
+            // Keeps CRC32 (and its aws-chunked encoding) off PutObject and UploadPart, which
+            // do not require a checksum; Content-MD5 covers them instead.
+            config = config.request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+        }
         S3 {
-            client: Client::from_conf(config),
+            client: Client::from_conf(config.build()),
             region,
             endpoint,
+            checksums,
         }
+    }
+
+    /// The same connection, sending other integrity headers (see [`RequestChecksums`]).
+    pub fn with_checksums(mut self, checksums: RequestChecksums) -> Self {
+        self.checksums = checksums;
+        self
+    }
+
+    /// Hook for `customize().mutate_request(..)` on every call that sends a body.
+    fn body_checksums(&self) -> impl Fn(&mut HttpRequest) + Send + Sync + 'static {
+        let checksums = self.checksums;
+        move |request| checksums.apply(request)
     }
 
     pub fn region(&self) -> &str {
@@ -192,6 +216,25 @@ impl S3 {
             .bucket(bucket)
             .key(key)
             .body(ByteStream::from(body))
+            .customize()
+            .mutate_request(self.body_checksums())
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Turns versioning on (tests against servers that have it).
+    pub async fn enable_versioning(&self, bucket: &str) -> Result<(), S3Error> {
+        self.client
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(())
@@ -226,6 +269,8 @@ impl S3 {
             .upload_id(upload_id)
             .part_number(part_number)
             .body(ByteStream::from(body))
+            .customize()
+            .mutate_request(self.body_checksums())
             .send()
             .await?;
         Ok(())

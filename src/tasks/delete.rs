@@ -62,7 +62,12 @@ pub async fn run(
                 result,
             }
         }
-        DeleteCommand::DeleteObjects { job, bucket, keys } => {
+        DeleteCommand::DeleteObjects {
+            job,
+            bucket,
+            keys,
+            folder,
+        } => {
             let total = keys.len() as u64;
             let objects = keys.into_iter().map(ObjectId::key).collect();
             let report = delete_all(&s3, &bucket, objects, concurrency, &token, false, |done| {
@@ -77,6 +82,12 @@ pub async fn run(
                 }));
             })
             .await;
+            let mut report = report;
+            if let Some(prefix) = folder
+                && let Ok(Some(counts)) = s3.count_versions(&bucket, &prefix).await
+            {
+                report.left_behind = counts.left_after_delete(&prefix);
+            }
             DeleteEvent::ObjectsDeleted { job, report }
         }
         DeleteCommand::DeleteBucket { job, bucket } => {

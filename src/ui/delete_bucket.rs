@@ -8,21 +8,15 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Paragraph, Wrap
 
 use super::dialog::centered;
 use super::spinner;
-use crate::app::{App, BlockedChoice, DeleteDialog, DeleteJob, DeleteJobKind};
+use crate::app::{App, BlockedChoice, DeleteJobKind, Job};
 use crate::format;
+use crate::keys::{Intent, Scope};
 use crate::ops::delete::blockers;
-use crate::ops::purge::Phase;
+use crate::ops::purge::{Phase, Progress};
+use crate::s3::BucketContents;
 use crate::text::{escape, fit};
 
 const WIDTH: u16 = 78;
-
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    if let Some(job) = &app.deletion.job {
-        draw_progress(frame, area, app, job);
-    } else if let Some(dialog) = &app.deletion.dialog {
-        draw_dialog(frame, area, app, dialog);
-    }
-}
 
 fn boxed(frame: &mut Frame, area: Rect, title: &str, color: Color, lines: Vec<Line>) -> Rect {
     let inner_width = (WIDTH.min(area.width.saturating_sub(2)) as usize)
@@ -56,109 +50,137 @@ fn key_span(key: &str) -> Span<'static> {
     )
 }
 
-fn draw_dialog(frame: &mut Frame, area: Rect, app: &App, dialog: &DeleteDialog) {
-    match dialog {
-        DeleteDialog::Counting { title, text } => {
-            let lines = vec![
-                Line::from(format!("{} {text}", spinner(app))),
-                Line::default(),
-                Line::from("esc cancels").dark_gray(),
-            ];
-            boxed(frame, area, title, Color::Yellow, lines);
-        }
-        DeleteDialog::Blocked {
-            bucket,
-            contents,
-            selected,
-        } => {
-            let mut lines = vec![
-                Line::from(format!("Bucket {} is not empty:", escape(bucket))).bold(),
-                Line::from(format!("  {}", contents.summary())).yellow(),
-                Line::default(),
-                Line::from("What blocks deletion:"),
-            ];
-            lines.extend(
-                blockers(contents)
-                    .into_iter()
-                    .map(|b| Line::from(format!("• {b}"))),
-            );
-            lines.push(Line::default());
-            for (i, choice) in BlockedChoice::ALL.into_iter().enumerate() {
-                let pointer = if i == *selected { "▶ " } else { "  " };
-                let mut label = Span::raw(format!(" {}", choice.label()));
-                if choice == BlockedChoice::EmptyAndDelete {
-                    label = label.red().bold();
-                }
-                if i == *selected {
-                    label = label.reversed();
-                }
-                lines.push(Line::from(vec![
-                    Span::raw(pointer),
-                    key_span(&choice.key().to_string()),
-                    label,
-                ]));
-            }
-            lines.push(Line::default());
-            lines
-                .push(Line::from("↑↓ choose · enter or the letter acts · esc cancels").dark_gray());
-            boxed(frame, area, "Delete bucket", Color::Red, lines);
-        }
-        DeleteDialog::TypeName {
-            bucket,
-            contents,
-            typed,
-        } => {
-            let matches = dialog.name_matches();
-            let mut lines = vec![
-                Line::from(format!(
-                    "This deletes everything in bucket {}:",
-                    escape(bucket)
-                ))
-                .bold(),
-                Line::from(format!("  {}", contents.summary())).yellow(),
-                Line::from("then the bucket itself. In order, each with progress:"),
-            ];
-            lines.extend(
-                Phase::ALL
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| Line::from(format!("  {}. {}", i + 1, p.label())).dark_gray()),
-            );
-            lines.push(Line::from(
-                "It cannot be undone. Nothing outside this bucket is touched.",
-            ));
-            lines.push(Line::default());
-            lines.push(Line::from("Type the bucket name to confirm:"));
-            lines.push(Line::from(vec![
-                Span::raw("> "),
-                Span::styled(
-                    escape(typed).into_owned(),
-                    Style::default().fg(if matches { Color::Green } else { Color::White }),
-                ),
-                Span::raw("▏"),
-            ]));
-            lines.push(if matches {
-                Line::from(vec![
-                    key_span("enter"),
-                    Span::raw(" empty and delete    "),
-                    key_span("esc"),
-                    Span::raw(" cancel"),
-                ])
-            } else {
-                Line::from(vec![
-                    Span::raw("the name does not match yet    ").dark_gray(),
-                    key_span("esc"),
-                    Span::raw(" cancel"),
-                ])
-            });
-            boxed(frame, area, "Empty and delete bucket", Color::Red, lines);
-        }
-    }
+/// Listing or counting before a delete is asked.
+pub fn counting(frame: &mut Frame, area: Rect, app: &App, title: &str, text: &str) {
+    let cancel = app.keymap.first(Scope::Counting, Intent::Cancel);
+    let lines = vec![
+        Line::from(format!("{} {text}", spinner(app))),
+        Line::default(),
+        Line::from(format!("{cancel} cancels")).dark_gray(),
+    ];
+    boxed(frame, area, title, Color::Yellow, lines);
 }
 
-fn draw_progress(frame: &mut Frame, area: Rect, app: &App, job: &DeleteJob) {
+/// A bucket that is not empty: what blocks deletion, and the choices.
+pub fn blocked(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    bucket: &str,
+    contents: &BucketContents,
+    selected: usize,
+) {
+    let keys = &app.keymap;
+    let mut lines = vec![
+        Line::from(format!("Bucket {} is not empty:", escape(bucket))).bold(),
+        Line::from(format!("  {}", contents.summary())).yellow(),
+        Line::default(),
+        Line::from("What blocks deletion:"),
+    ];
+    lines.extend(
+        blockers(contents)
+            .into_iter()
+            .map(|b| Line::from(format!("• {b}"))),
+    );
+    lines.push(Line::default());
+    for (i, choice) in BlockedChoice::ALL.into_iter().enumerate() {
+        let pointer = if i == selected { "▶ " } else { "  " };
+        let mut label = Span::raw(format!(" {}", choice.label()));
+        if choice == BlockedChoice::EmptyAndDelete {
+            label = label.red().bold();
+        }
+        if i == selected {
+            label = label.reversed();
+        }
+        lines.push(Line::from(vec![
+            Span::raw(pointer),
+            key_span(&keys.first(Scope::DeleteBucket, choice.intent())),
+            label,
+        ]));
+    }
+    lines.push(Line::default());
+    // The choice rows show each letter; this line names the keys that are not letters.
+    lines.push(
+        Line::from(format!(
+            "{}{} choose · {} or the letter acts · {} cancels",
+            keys.first(Scope::DeleteBucket, Intent::Up),
+            keys.first(Scope::DeleteBucket, Intent::Down),
+            keys.first(Scope::DeleteBucket, Intent::Accept),
+            keys.first_named(Scope::DeleteBucket, Intent::Cancel),
+        ))
+        .dark_gray(),
+    );
+    boxed(frame, area, "Delete bucket", Color::Red, lines);
+}
+
+/// Empty and delete: the name must be typed exactly before the confirm key works.
+pub fn type_name(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    bucket: &str,
+    contents: &BucketContents,
+    typed: &str,
+) {
+    let matches = bucket == typed;
+    let confirm = app.keymap.first(Scope::TypeName, Intent::Accept);
+    let cancel = app.keymap.first(Scope::TypeName, Intent::Cancel);
+    let mut lines = vec![
+        Line::from(format!(
+            "This deletes everything in bucket {}:",
+            escape(bucket)
+        ))
+        .bold(),
+        Line::from(format!("  {}", contents.summary())).yellow(),
+        Line::from("then the bucket itself. In order, each with progress:"),
+    ];
+    lines.extend(
+        Phase::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Line::from(format!("  {}. {}", i + 1, p.label())).dark_gray()),
+    );
+    lines.push(Line::from(
+        "It cannot be undone. Nothing outside this bucket is touched.",
+    ));
+    lines.push(Line::default());
+    lines.push(Line::from("Type the bucket name to confirm:"));
+    lines.push(Line::from(vec![
+        Span::raw("> "),
+        Span::styled(
+            escape(typed).into_owned(),
+            Style::default().fg(if matches { Color::Green } else { Color::White }),
+        ),
+        Span::raw("▏"),
+    ]));
+    lines.push(if matches {
+        Line::from(vec![
+            key_span(&confirm),
+            Span::raw(" empty and delete    "),
+            key_span(&cancel),
+            Span::raw(" cancel"),
+        ])
+    } else {
+        Line::from(vec![
+            Span::raw("the name does not match yet    ").dark_gray(),
+            key_span(&cancel),
+            Span::raw(" cancel"),
+        ])
+    });
+    boxed(frame, area, "Empty and delete bucket", Color::Red, lines);
+}
+
+/// A delete job's progress, which holds the screen until it ends.
+pub fn draw_progress(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    job: &Job,
+    kind: &DeleteJobKind,
+    progress: Option<Progress>,
+) {
     let bucket = escape(&job.bucket);
-    let (title, mut lines) = match &job.kind {
+    let (title, mut lines) = match kind {
         DeleteJobKind::Objects { what } => (
             format!("Deleting {what}"),
             vec![Line::from(format!("Bucket {bucket}"))],
@@ -171,7 +193,7 @@ fn draw_progress(frame: &mut Frame, area: Rect, app: &App, job: &DeleteJob) {
             ))],
         ),
         DeleteJobKind::EmptyAndDelete => {
-            let current = job.progress.map(|p| p.phase);
+            let current = progress.map(|p| p.phase);
             let position = current.and_then(|c| Phase::ALL.iter().position(|p| *p == c));
             let lines = Phase::ALL
                 .iter()
@@ -185,7 +207,7 @@ fn draw_progress(frame: &mut Frame, area: Rect, app: &App, job: &DeleteJob) {
             (format!("Empty and delete {bucket}"), lines)
         }
     };
-    let status = match job.progress {
+    let status = match progress {
         Some(progress) => progress.line(),
         None => "starting…".into(),
     };
@@ -193,8 +215,9 @@ fn draw_progress(frame: &mut Frame, area: Rect, app: &App, job: &DeleteJob) {
         "cancelling: batches in flight finish, nothing new starts".to_owned()
     } else {
         format!(
-            "{} · esc cancels between batches",
-            format::span((app.millis.saturating_sub(job.started) / 1000) as i64)
+            "{} · {} cancels between batches",
+            format::span((app.millis.saturating_sub(job.started) / 1000) as i64),
+            app.keymap.first(Scope::Job, Intent::Cancel)
         )
     };
     lines.push(Line::default());
@@ -203,7 +226,7 @@ fn draw_progress(frame: &mut Frame, area: Rect, app: &App, job: &DeleteJob) {
     lines.push(Line::from(state).dark_gray());
     let gauge_row = lines.len() - 2;
     let inner = boxed(frame, area, &title, Color::Yellow, lines);
-    let ratio = match job.progress {
+    let ratio = match progress {
         Some(p) if !p.listing && p.total > 0 => p.done as f64 / p.total as f64,
         _ => 0.0,
     };

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::Dialog;
+use crate::keys::{Intent, Key, Keymap, Scope};
 
 /// A rectangle of at most `width`×`height`, centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -20,37 +20,51 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog) {
-    let (title, body, buttons, color) = match dialog {
-        Dialog::Confirm {
-            title,
-            body,
-            confirm,
-            ..
-        } => (
-            title.as_str(),
-            body,
-            Line::from(vec![
-                Span::styled(
-                    " y ",
-                    Style::default().fg(Color::Black).bg(Color::Red).bold(),
-                ),
-                Span::raw(format!(" {confirm}    ")),
-                Span::styled(
-                    " n ",
-                    Style::default().fg(Color::Black).bg(Color::Gray).bold(),
-                ),
-                Span::raw(" cancel"),
-            ]),
-            Color::Red,
+/// A question: the yes key goes on, the no key cancels.
+pub fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    body: &[String],
+    confirm: &str,
+    keys: &Keymap,
+) {
+    let buttons = Line::from(vec![
+        Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, Intent::Accept)),
+            Style::default().fg(Color::Black).bg(Color::Red).bold(),
         ),
-        Dialog::Summary { title, lines } => (
-            title.as_str(),
-            lines,
-            Line::from("press any key").dark_gray(),
-            Color::Cyan,
+        Span::raw(format!(" {confirm}    ")),
+        Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, Intent::Cancel)),
+            Style::default().fg(Color::Black).bg(Color::Gray).bold(),
         ),
+        Span::raw(" cancel"),
+    ]);
+    draw(frame, area, title, body, buttons, Color::Red);
+}
+
+/// What a job did, until the close key.
+pub fn summary(frame: &mut Frame, area: Rect, title: &str, lines: &[String], keys: &Keymap) {
+    let close = if keys
+        .keys(Scope::Summary, Intent::Cancel)
+        .contains(&Key::Any)
+    {
+        "press any key".to_owned()
+    } else {
+        format!("{} closes", keys.first(Scope::Summary, Intent::Cancel))
     };
+    draw(
+        frame,
+        area,
+        title,
+        lines,
+        Line::from(close).dark_gray(),
+        Color::Cyan,
+    );
+}
+
+fn draw(frame: &mut Frame, area: Rect, title: &str, body: &[String], buttons: Line, color: Color) {
     let width = 76u16;
     let inner_width = width.saturating_sub(2) as usize;
     // Word wrap can take a line more than its width suggests: leave that slack.

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::dialog::centered;
 use crate::app::App;
-use crate::keys::{BINDINGS, Scope, key_name};
+use crate::keys::{Intent, Key, Keymap, Scope};
 
 fn key_line(keys: String, label: &'static str) -> Line<'static> {
     Line::from(vec![
@@ -18,41 +18,73 @@ fn key_line(keys: String, label: &'static str) -> Line<'static> {
     ])
 }
 
-/// One heading and its bindings, skipping labels already listed (`seen`), such as the tab
-/// keys every pane inside a bucket shares.
+fn names(keys: &[Key]) -> String {
+    let names: Vec<String> = keys.iter().map(Key::to_string).collect();
+    names.join(" ")
+}
+
+/// The bindings of `scopes` under one heading, skipping labels already listed (`seen`),
+/// such as the mark key the files and uploads panes share.
 fn section(
-    scope: Scope,
+    keymap: &Keymap,
+    scopes: &[Scope],
     heading: &'static str,
     seen: &mut Vec<&'static str>,
 ) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(heading).bold().fg(Color::Cyan)];
-    for binding in BINDINGS.iter().filter(|b| b.scope == scope) {
-        if seen.contains(&binding.label) {
+    for (action, keys) in scopes.iter().flat_map(|&scope| keymap.section(scope)) {
+        if seen.contains(&action.label) {
             continue;
         }
-        seen.push(binding.label);
-        let keys: Vec<String> = binding.keys.iter().map(key_name).collect();
-        lines.push(key_line(keys.join(" "), binding.label));
+        seen.push(action.label);
+        lines.push(key_line(names(keys), action.label));
     }
     lines
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, _app: &App) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let keymap = &app.keymap;
     let mut seen = Vec::new();
-    let mut left = section(Scope::Everywhere, "Everywhere", &mut seen);
+    let mut left = section(keymap, &[Scope::Everywhere], "Everywhere", &mut seen);
     left.push(key_line("ctrl-c".into(), "quit at once"));
-    left.push(key_line("esc".into(), "cancel a running job"));
+    left.extend(
+        section(keymap, &[Scope::Job], "", &mut seen)
+            .into_iter()
+            .skip(1),
+    );
     left.push(Line::default());
-    left.extend(section(Scope::Buckets, "Bucket list", &mut seen));
-    let mut right = section(Scope::Files, "In a bucket: files, tabs", &mut seen);
+    left.extend(section(keymap, &[Scope::Buckets], "Bucket list", &mut seen));
+    let mut right = section(
+        keymap,
+        &[Scope::Files, Scope::Bucket],
+        "In a bucket: files, tabs",
+        &mut seen,
+    );
     right.push(Line::default());
-    right.extend(section(Scope::Uploads, "Incomplete uploads", &mut seen));
+    right.extend(section(
+        keymap,
+        &[Scope::Uploads],
+        "Incomplete uploads",
+        &mut seen,
+    ));
     right.push(Line::default());
-    right.extend(section(Scope::Lifecycle, "Lifecycle rules", &mut seen));
+    right.extend(section(
+        keymap,
+        &[Scope::Lifecycle],
+        "Lifecycle rules",
+        &mut seen,
+    ));
+    let close = keymap.keys(Scope::Help, Intent::Cancel);
+    let close = if close.contains(&Key::Any) {
+        "Any key".to_owned()
+    } else {
+        let names: Vec<String> = close.iter().map(Key::to_string).collect();
+        names.join(" or ")
+    };
     let footer = vec![
         Line::from("Filter: words match names; >7d older than 7 days, <1h newer than 1 hour.")
             .dark_gray(),
-        Line::from("Any key closes this help.").dark_gray(),
+        Line::from(format!("{close} closes this help.")).dark_gray(),
     ];
 
     let two_columns = area.width >= 110;

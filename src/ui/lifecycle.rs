@@ -8,6 +8,7 @@ use ratatui::widgets::{Cell, Row};
 
 use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner};
 use crate::app::{App, BucketView, LIFECYCLE_SORTS};
+use crate::keys::{Intent, Scope};
 use crate::ops::lifecycle::{Coverage, SCHEDULE_NOTE};
 use crate::text::{escape, fit};
 
@@ -24,11 +25,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         extra.push_str(&format!(" {}", spinner(app)));
     }
     let block = pane_block("Lifecycle rules", &listing.table, LIFECYCLE_SORTS, &extra);
-    if let Some(lines) = listing_message(
-        app,
-        listing,
-        "no lifecycle rules: incomplete uploads stay (and are billed) until someone aborts them · n adds a rule",
-    ) {
+    let empty = format!(
+        "no lifecycle rules: incomplete uploads stay (and are billed) until someone aborts them · {} adds a rule",
+        app.keymap.first(Scope::Lifecycle, Intent::AddRule)
+    );
+    if let Some(lines) = listing_message(app, listing, &empty) {
         return placeholder(frame, table_area, block, lines);
     }
     let fixed = [24, 8, 22];

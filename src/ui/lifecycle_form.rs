@@ -8,10 +8,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::dialog::centered;
 use crate::app::{FormField, LifecycleForm};
+use crate::keys::{Intent, Keymap, Scope};
 use crate::ops::lifecycle::{MAX_DAYS, MIN_DAYS, SCHEDULE_NOTE};
 use crate::text::escape;
 
-pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm) {
+pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm, keys: &Keymap) {
     let label = |field: FormField, text: &'static str| {
         let style = if form.focus == field {
             Style::default().fg(Color::Black).bg(Color::Cyan).bold()
@@ -82,8 +83,15 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm) {
     lines.push(Line::from(SCHEDULE_NOTE).dark_gray());
     lines.push(Line::default());
     lines.push(
-        Line::from("enter save · tab/↓ next · S-tab/↑ previous · space toggles · esc cancel")
-            .dark_gray(),
+        Line::from(format!(
+            "{} save · {} next · {} previous · {} toggles · {} cancel",
+            keys.first(Scope::Form, Intent::Accept),
+            keys.names(Scope::Form, Intent::Down, 2),
+            keys.names(Scope::Form, Intent::Up, 2),
+            keys.first(Scope::Form, Intent::Toggle),
+            keys.first(Scope::Form, Intent::Cancel),
+        ))
+        .dark_gray(),
     );
     let title = match &form.editing {
         Some(id) => format!(" Edit rule {} in {} ", escape(id), escape(&form.bucket)),

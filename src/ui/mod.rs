@@ -17,7 +17,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use crate::app::table::Table as Rows;
-use crate::app::{App, Tab};
+use crate::app::{App, JobKind, Modal, Tab};
+use crate::keys::{Intent, Scope};
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
@@ -61,15 +62,41 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::status_line(frame, status_line, app);
     status::footer(frame, footer, app);
-    if let Some(form) = &app.lifecycle_form {
-        lifecycle_form::draw(frame, area, form);
+    if let Some(job) = &app.job
+        && let JobKind::Delete { kind, progress } = &job.kind
+    {
+        delete_bucket::draw_progress(frame, area, app, job, kind, *progress);
     }
-    if let Some(dialog) = &app.dialog {
-        dialog::draw(frame, area, dialog);
-    }
-    delete_bucket::draw(frame, area, app);
-    if app.help {
-        help::draw(frame, area, app);
+    // Bottom to top, so the one that gets the keys is in front.
+    for modal in &app.modals {
+        match modal {
+            Modal::Help => help::draw(frame, area, app),
+            // The filter line is the status line.
+            Modal::Filter(_) => {}
+            Modal::Confirm {
+                title,
+                body,
+                confirm,
+                ..
+            } => dialog::confirm(frame, area, title, body, confirm, &app.keymap),
+            Modal::Summary { title, lines } => {
+                dialog::summary(frame, area, title, lines, &app.keymap)
+            }
+            Modal::Form(form) => lifecycle_form::draw(frame, area, form, &app.keymap),
+            Modal::Counting { title, text, .. } => {
+                delete_bucket::counting(frame, area, app, title, text)
+            }
+            Modal::Blocked {
+                bucket,
+                contents,
+                selected,
+            } => delete_bucket::blocked(frame, area, app, bucket, contents, *selected),
+            Modal::TypeName {
+                bucket,
+                contents,
+                typed,
+            } => delete_bucket::type_name(frame, area, app, bucket, contents, typed),
+        }
     }
 }
 
@@ -171,7 +198,7 @@ fn placeholder(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>) {
 fn listing_message<T>(
     app: &App,
     listing: &crate::app::Listing<T>,
-    empty: &'static str,
+    empty: &str,
 ) -> Option<Vec<Line<'static>>> {
     if let Some(err) = &listing.error {
         let mut lines = vec![
@@ -185,7 +212,15 @@ fn listing_message<T>(
         if let Some(hint) = err.hint() {
             lines.push(Line::from(hint).yellow());
         }
-        lines.push(Line::from("r retries · esc goes back").dark_gray());
+        let keys = &app.keymap;
+        let mut what = format!("{} retries", keys.first(Scope::Everywhere, Intent::Refresh));
+        if app.bucket.is_some() {
+            what.push_str(&format!(
+                " · {} goes back",
+                keys.first(Scope::Bucket, Intent::Back)
+            ));
+        }
+        lines.push(Line::from(what).dark_gray());
         return Some(lines);
     }
     if listing.table.is_empty() {
@@ -193,11 +228,15 @@ fn listing_message<T>(
             return Some(vec![Line::from(format!("{} loading…", spinner(app)))]);
         }
         if !listing.table.items.is_empty() {
+            let filter = app.keymap.first(Scope::Everywhere, Intent::Filter);
             return Some(vec![
-                Line::from("nothing matches the filter (/ to change it)").dark_gray(),
+                Line::from(format!(
+                    "nothing matches the filter ({filter} to change it)"
+                ))
+                .dark_gray(),
             ]);
         }
-        return Some(vec![Line::from(empty).dark_gray()]);
+        return Some(vec![Line::from(empty.to_owned()).dark_gray()]);
     }
     None
 }

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph};
 
 use super::spinner;
-use crate::app::{App, Level, Tab};
+use crate::app::{App, JobKind, Level, Modal, Tab};
 use crate::format;
-use crate::keys;
+use crate::keys::{Intent, Scope};
 use crate::text::{escape, fit};
 
 pub fn title(frame: &mut Frame, area: Rect, app: &App) {
@@ -77,7 +77,12 @@ pub fn breadcrumbs(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
-    if let Some(text) = &app.filter_input {
+    let keys = &app.keymap;
+    let filtering = app.modals.iter().find_map(|modal| match modal {
+        Modal::Filter(text) => Some(text),
+        _ => None,
+    });
+    if let Some(text) = filtering {
         let line = Line::from(vec![
             Span::styled(
                 " filter ",
@@ -85,17 +90,24 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
             ),
             Span::raw(format!(" {}", escape(text))),
             Span::styled("▏", Style::default().add_modifier(Modifier::SLOW_BLINK)),
-            Span::raw("  enter keeps · esc clears · >7d older than, <1h newer than").dark_gray(),
+            Span::raw(format!(
+                "  {} keeps · {} clears · >7d older than, <1h newer than",
+                keys.first(Scope::Filter, Intent::Accept),
+                keys.first(Scope::Filter, Intent::Cancel)
+            ))
+            .dark_gray(),
         ]);
         frame.render_widget(line, area);
         return;
     }
-    if let Some(job) = &app.job {
-        let done = job.done();
-        let ratio = if job.total == 0 {
+    if let Some(job) = &app.job
+        && let JobKind::Abort(aborts) = &job.kind
+    {
+        let done = aborts.done();
+        let ratio = if aborts.total == 0 {
             1.0
         } else {
-            done as f64 / job.total as f64
+            done as f64 / aborts.total as f64
         };
         let seconds = (app.millis.saturating_sub(job.started)) as f64 / 1000.0;
         let rate = if seconds > 0.2 {
@@ -106,7 +118,7 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
         let eta = if rate > 0.0 {
             format!(
                 " · ETA {}",
-                format::span(((job.total - done) as f64 / rate).ceil() as i64)
+                format::span(((aborts.total - done) as f64 / rate).ceil() as i64)
             )
         } else {
             String::new()
@@ -116,17 +128,18 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             "aborting"
         };
-        let failed = if job.failed.is_empty() {
+        let failed = if aborts.failed.is_empty() {
             String::new()
         } else {
-            format!(" · {} failed", format::count(job.failed.len() as u64))
+            format!(" · {} failed", format::count(aborts.failed.len() as u64))
         };
         let label = format!(
-            "{state} {}: {}/{} · {:.0}/s{eta}{failed} · esc cancels",
+            "{state} {}: {}/{} · {:.0}/s{eta}{failed} · {} cancels",
             escape(&job.bucket),
             format::count(done as u64),
-            format::count(job.total as u64),
-            rate
+            format::count(aborts.total as u64),
+            rate,
+            keys.first(Scope::Job, Intent::Cancel)
         );
         let gauge = Gauge::default()
             .gauge_style(Style::default().fg(Color::Green).bg(Color::Rgb(30, 30, 30)))
@@ -149,10 +162,17 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 pub fn footer(frame: &mut Frame, area: Rect, app: &App) {
-    let mut hints = keys::hints(app.scope());
-    if app.job.is_some() {
-        hints.insert(0, ("esc".into(), "cancel job"));
-    }
+    let cancel = (app.keymap.first(Scope::Job, Intent::Cancel), "cancel job");
+    let mut hints = match &app.job {
+        // A delete's progress box takes no other key.
+        Some(job) if job.holds_screen() => vec![cancel],
+        Some(_) => {
+            let mut hints = app.keymap.hints(app.scope());
+            hints.insert(0, cancel);
+            hints
+        }
+        None => app.keymap.hints(app.scope()),
+    };
     // Help stays visible however narrow the terminal: it lists everything else.
     let help = hints
         .iter()

@@ -1,0 +1,681 @@
+//! Every write path on two servers: plain Garage, which is lenient, and Garage behind the test
+//! proxy's COS rules (Content-MD5 on every body, no DeleteBucket while uploads remain), which
+//! is as strict as Tencent COS. Seeding goes straight to Garage; the flow under test goes
+//! through the server named.
+
+mod common;
+mod proxy;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
+use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
+use partsweep::s3::{
+    ConnectOptions, ErrorKind, LifecycleRule, ObjectId, RequestChecksums, RuleChange, S3,
+};
+use proxy::{Outcome, Proxy, Rules};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    Garage,
+    Cos,
+}
+
+const BOTH: [Server; 2] = [Server::Garage, Server::Cos];
+
+/// One COS-rules proxy for the whole test binary; tests tell their requests apart by bucket.
+fn cos_proxy() -> &'static Proxy {
+    static PROXY: OnceLock<Proxy> = OnceLock::new();
+    PROXY.get_or_init(|| Proxy::start(&common::options(), Rules::cos()))
+}
+
+impl Server {
+    fn options(self) -> ConnectOptions {
+        match self {
+            Server::Garage => common::options(),
+            Server::Cos => cos_proxy().options(),
+        }
+    }
+
+    async fn client(self) -> S3 {
+        S3::connect(&self.options()).await
+    }
+}
+
+/// A bucket on Garage with files (two under `photos/`) and `uploads` incomplete uploads.
+async fn seeded_bucket(label: &str, uploads: usize) -> String {
+    let garage = common::client().await;
+    let bucket = common::bucket(&garage, label).await;
+    for key in ["photos/a.jpg", "photos/2024/b.jpg", "top.txt"] {
+        garage
+            .put_object(&bucket, key, b"data".to_vec())
+            .await
+            .expect("put");
+    }
+    common::start_uploads(&garage, &bucket, "big/", uploads).await;
+    bucket
+}
+
+async fn bucket_exists(bucket: &str) -> bool {
+    common::client()
+        .await
+        .list_buckets()
+        .await
+        .expect("list buckets")
+        .iter()
+        .any(|b| b.name == bucket)
+}
+
+async fn keys(bucket: &str) -> Vec<String> {
+    let mut keys: Vec<String> = common::client()
+        .await
+        .list_all_objects(bucket, "")
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("list")
+        .concat()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Through the COS proxy, every request with a body on `bucket` carried Content-MD5 alone, and
+/// the proxy refused none of them; returns how many there were.
+fn assert_bodies_carried_md5_alone(bucket: &str) -> usize {
+    let on_bucket: Vec<_> = cos_proxy()
+        .seen()
+        .into_iter()
+        .filter(|seen| seen.path.trim_start_matches('/').split('/').next() == Some(bucket))
+        .collect();
+    let with_body: Vec<_> = on_bucket.iter().filter(|seen| seen.body_len > 0).collect();
+    for seen in &with_body {
+        assert!(seen.content_md5.is_some(), "no Content-MD5: {seen:?}");
+        assert!(
+            seen.checksum_headers.is_empty(),
+            "flexible checksum headers sent: {seen:?}"
+        );
+    }
+    let refused: Vec<_> = on_bucket
+        .iter()
+        .filter(
+            |seen| matches!(&seen.outcome, Outcome::Refused(_, code) if code != "BucketNotEmpty"),
+        )
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    with_body.len()
+}
+
+#[tokio::test]
+async fn the_cos_proxy_refuses_what_cos_refuses_and_garage_does_not() {
+    let garage = common::client().await;
+    let bucket = common::bucket(&garage, "cos-rules").await;
+    garage
+        .put_object(&bucket, "a.txt", b"a".to_vec())
+        .await
+        .expect("put");
+
+    // The SDK's own default (a CRC32 header, no Content-MD5) is what COS turns away.
+    let sdk_default = Server::Cos
+        .client()
+        .await
+        .with_checksums(RequestChecksums::SdkCrc32);
+    let refused = sdk_default
+        .delete_objects(&bucket, &[ObjectId::key("a.txt")])
+        .await
+        .expect_err("no Content-MD5");
+    assert_eq!(
+        refused.code.as_deref(),
+        Some("MissingContentMD5"),
+        "{refused:?}"
+    );
+    assert_eq!(refused.status, Some(400));
+    let rule = LifecycleRule::new_abort("abort-7d", "", 7, true).expect("rule");
+    let refused = sdk_default
+        .put_lifecycle_rules(&bucket, std::slice::from_ref(&rule))
+        .await
+        .expect_err("no Content-MD5");
+    assert_eq!(
+        refused.code.as_deref(),
+        Some("MissingContentMD5"),
+        "{refused:?}"
+    );
+    // Garage itself takes both.
+    let lenient = garage.clone().with_checksums(RequestChecksums::SdkCrc32);
+    lenient
+        .put_lifecycle_rules(&bucket, &[rule])
+        .await
+        .expect("garage needs no Content-MD5");
+
+    // A wrong digest: a raw request, refused before any signature is looked at.
+    let address = cos_proxy()
+        .endpoint()
+        .trim_start_matches("http://")
+        .to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        let body = "<Delete><Object><Key>a.txt</Key></Object></Delete>";
+        let request = format!(
+            "POST /{bucket}?delete HTTP/1.1\r\nhost: test\r\ncontent-md5: 1B2M2Y8AsgTpgAmY7PhCfg==\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        answer
+    })
+    .await
+    .expect("raw request");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("<Code>BadDigest</Code>"), "{answer}");
+
+    // DeleteBucket over incomplete uploads: COS refuses, Garage deletes.
+    for server in BOTH {
+        let bucket = common::bucket(&garage, "uploads-only").await;
+        common::start_uploads(&garage, &bucket, "big/", 2).await;
+        let result = server.client().await.delete_bucket(&bucket).await;
+        match server {
+            Server::Cos => {
+                let err = result.expect_err("COS refuses");
+                assert_eq!(err.kind, ErrorKind::BucketNotEmpty, "{err:?}");
+                assert_eq!(err.status, Some(409));
+                assert!(bucket_exists(&bucket).await);
+            }
+            Server::Garage => {
+                result.expect("Garage deletes a bucket holding only uploads");
+                assert!(!bucket_exists(&bucket).await);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_precheck_names_the_uploads_and_a_refusal_over_them_says_so() {
+    for server in BOTH {
+        let bucket = seeded_bucket("precheck", 3).await;
+        let s3 = server.client().await;
+        let contents = s3.count_contents(&bucket).await.expect("count");
+        assert_eq!((contents.objects, contents.uploads), (3, 3), "{server:?}");
+        let blockers = blockers(&contents).join("\n");
+        assert!(
+            blockers.contains("3 incomplete uploads: Tencent COS"),
+            "{server:?}: {blockers}"
+        );
+
+        let uploads_only = common::bucket(&common::client().await, "refusal").await;
+        common::start_uploads(&common::client().await, &uploads_only, "big/", 3).await;
+        let result = delete_bucket_explained(&s3, &uploads_only).await;
+        match server {
+            Server::Garage => assert!(result.is_ok(), "{result:?}"),
+            Server::Cos => {
+                let refusal = result.expect_err("COS refuses over uploads");
+                let lines = refusal.explanation();
+                assert!(lines[0].contains("BucketNotEmpty"), "{lines:?}");
+                assert!(
+                    lines[1].contains("this provider also counts incomplete uploads; 3 remain"),
+                    "{lines:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn empty_and_delete_removes_files_uploads_and_the_bucket() {
+    for server in BOTH {
+        let bucket = seeded_bucket("purge", 4).await;
+        let report = empty_and_delete(
+            &server.client().await,
+            &bucket,
+            8,
+            &CancellationToken::new(),
+            |_| {},
+        )
+        .await;
+        assert_eq!(
+            report.end,
+            PurgeEnd::BucketDeleted,
+            "{server:?}: {:?}",
+            report.lines()
+        );
+        assert_eq!((report.uploads_aborted, report.objects_deleted), (4, 3));
+        assert!(!bucket_exists(&bucket).await);
+        if server == Server::Cos {
+            assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_folder_delete_removes_exactly_the_folder() {
+    for server in BOTH {
+        let bucket = seeded_bucket("folder", 0).await;
+        let s3 = server.client().await;
+        let under: Vec<ObjectId> = s3
+            .list_all_objects(&bucket, "photos/")
+            .try_collect::<Vec<_>>()
+            .await
+            .expect("list")
+            .concat()
+            .into_iter()
+            .map(|e| ObjectId::key(e.key))
+            .collect();
+        let report = delete_all(
+            &s3,
+            &bucket,
+            under,
+            4,
+            &CancellationToken::new(),
+            false,
+            |_| {},
+        )
+        .await;
+        assert_eq!(report.deleted, 2, "{server:?}: {report:?}");
+        assert!(report.failed.is_empty(), "{server:?}: {report:?}");
+        assert_eq!(keys(&bucket).await, ["top.txt"]);
+        // Garage cannot list versions, so nothing is said about what versioning keeps.
+        assert_eq!(
+            s3.count_versions(&bucket, "photos/").await.expect("count"),
+            None
+        );
+        if server == Server::Cos {
+            assert_eq!(assert_bodies_carried_md5_alone(&bucket), 1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_rules_are_added_edited_and_deleted() {
+    for server in BOTH {
+        let bucket = seeded_bucket("lc", 0).await;
+        let s3 = server.client().await;
+        let added = s3
+            .change_lifecycle(
+                &bucket,
+                &RuleChange::AddAbort {
+                    id: "abort-7d".into(),
+                    prefix: String::new(),
+                    days: 7,
+                    enabled: true,
+                },
+            )
+            .await
+            .expect("add");
+        assert_eq!(added.len(), 1, "{server:?}");
+        let edited = s3
+            .change_lifecycle(
+                &bucket,
+                &RuleChange::Edit {
+                    id: "abort-7d".into(),
+                    days: Some(2),
+                    prefix: Some("big/".into()),
+                    enabled: false,
+                },
+            )
+            .await
+            .expect("edit");
+        assert_eq!(edited[0].abort_days, Some(2), "{server:?}");
+        assert!(!edited[0].enabled);
+        let second = s3
+            .change_lifecycle(
+                &bucket,
+                &RuleChange::AddAbort {
+                    id: "abort-tmp".into(),
+                    prefix: "tmp/".into(),
+                    days: 1,
+                    enabled: true,
+                },
+            )
+            .await
+            .expect("add a second");
+        assert_eq!(second.len(), 2);
+        let left = s3
+            .change_lifecycle(
+                &bucket,
+                &RuleChange::Delete {
+                    id: "abort-7d".into(),
+                },
+            )
+            .await
+            .expect("delete one of two: a write");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id, "abort-tmp");
+        if server == Server::Cos {
+            assert_eq!(assert_bodies_carried_md5_alone(&bucket), 4);
+        }
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Settings that point the binary at `options`' server and nothing from the host.
+fn partsweep_env(options: &ConnectOptions) -> (Vec<String>, Vec<(&'static str, String)>) {
+    let (key_id, secret) = options.static_keys.clone().expect("test server keys");
+    let args = vec![
+        "--endpoint-url".into(),
+        options.endpoint_url.clone().expect("endpoint"),
+        "--region".into(),
+        options.region.clone().expect("region"),
+    ];
+    let env = vec![
+        ("AWS_ACCESS_KEY_ID", key_id),
+        ("AWS_SECRET_ACCESS_KEY", secret),
+        ("AWS_CONFIG_FILE", "/dev/null".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("XDG_CONFIG_HOME", "/nonexistent".into()),
+    ];
+    (args, env)
+}
+
+/// The real binary, headless, against `server`.
+fn partsweep(server: Server, args: &[&str]) -> Run {
+    let (mut all_args, env) = partsweep_env(&server.options());
+    all_args.extend(args.iter().map(|arg| arg.to_string()));
+    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
+        .args(&all_args)
+        .envs(env)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run partsweep");
+    Run {
+        code: output.status.code().expect("partsweep exited"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lifecycle_subcommand_adds_lists_and_removes_rules() {
+    for server in BOTH {
+        let bucket = seeded_bucket("cli-lc", 0).await;
+        let b = bucket.clone();
+        tokio::task::spawn_blocking(move || {
+            let add = partsweep(
+                server,
+                &[
+                    "lifecycle",
+                    &b,
+                    "add-abort",
+                    "--days",
+                    "7",
+                    "--id",
+                    "abort-7d",
+                ],
+            );
+            assert_eq!(add.code, 0, "{server:?}: {add:?}");
+            let add = partsweep(
+                server,
+                &[
+                    "lifecycle",
+                    &b,
+                    "add-abort",
+                    "--days",
+                    "3",
+                    "--prefix",
+                    "big/",
+                    "--id",
+                    "abort-big",
+                ],
+            );
+            assert_eq!(add.code, 0, "{server:?}: {add:?}");
+            let list = partsweep(server, &["lifecycle", &b, "--json"]);
+            assert_eq!(list.code, 0, "{list:?}");
+            assert!(
+                list.stdout.contains("abort-7d") && list.stdout.contains("abort-big"),
+                "{list:?}"
+            );
+            let rm = partsweep(server, &["lifecycle", &b, "rm", "abort-7d"]);
+            assert_eq!(rm.code, 0, "{server:?}: {rm:?}");
+            let rm = partsweep(server, &["lifecycle", &b, "rm", "abort-big"]);
+            assert_eq!(rm.code, 0, "{server:?}: {rm:?}");
+        })
+        .await
+        .expect("cli");
+        let rules = server
+            .client()
+            .await
+            .lifecycle_rules(&bucket)
+            .await
+            .expect("rules");
+        assert!(rules.is_empty(), "{rules:?}");
+        if server == Server::Cos {
+            assert_eq!(assert_bodies_carried_md5_alone(&bucket), 3);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rb_names_the_uploads_it_refuses_over_and_force_yes_deletes_the_bucket() {
+    for server in BOTH {
+        let bucket = seeded_bucket("cli-rb", 2).await;
+        let b = bucket.clone();
+        let (refused, forced) = tokio::task::spawn_blocking(move || {
+            (
+                partsweep(server, &["rb", &b]),
+                partsweep(server, &["rb", &b, "--force", "--yes"]),
+            )
+        })
+        .await
+        .expect("cli");
+        assert_eq!(refused.code, 1, "{server:?}: {refused:?}");
+        assert!(
+            refused.stderr.contains(
+                "2 incomplete uploads: Tencent COS, Alibaba OSS, Oracle and CoreWeave refuse"
+            ),
+            "{server:?}: {refused:?}"
+        );
+        assert_eq!(forced.code, 0, "{server:?}: {forced:?}");
+        assert!(!bucket_exists(&bucket).await, "{server:?}: {forced:?}");
+        if server == Server::Cos {
+            assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
+        }
+    }
+
+    // Uploads only: `rb` without --force still names them, and COS would refuse the delete.
+    let bucket = common::bucket(&common::client().await, "cli-rb-uploads").await;
+    common::start_uploads(&common::client().await, &bucket, "big/", 3).await;
+    let b = bucket.clone();
+    let refused = tokio::task::spawn_blocking(move || partsweep(Server::Cos, &["rb", &b]))
+        .await
+        .expect("cli");
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("0 files"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("3 incomplete uploads"),
+        "{refused:?}"
+    );
+    assert!(bucket_exists(&bucket).await);
+}
+
+/// The real console in a pseudo-terminal.
+struct Console {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    keys: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Console {
+    fn start(server: Server) -> Console {
+        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 140,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let (args, env) = partsweep_env(&server.options());
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
+        command.args(&args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        if let Ok(mode) = std::env::var(partsweep::s3::CHECKSUM_ENV) {
+            command.env(partsweep::s3::CHECKSUM_ENV, mode);
+        }
+        command.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(command).expect("spawn partsweep");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let keys = pair.master.take_writer().expect("pty writer");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
+        let parser = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut parser) = parser.lock() {
+                    parser.process(&buf[..n]);
+                }
+            }
+        });
+        Console {
+            child,
+            keys,
+            screen,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "{needle:?} never appeared; the screen was:\n{}",
+            self.text()
+        );
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.keys.write_all(keys.as_bytes()).expect("type");
+        self.keys.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    /// `q` closes an open summary first, so it may take two.
+    fn quit(mut self) {
+        for _ in 0..3 {
+            self.send("q");
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if let Ok(Some(status)) = self.child.try_wait() {
+                    assert!(status.success(), "exit status {status:?}");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = self.child.kill();
+        panic!(
+            "partsweep did not exit after q; the screen was:\n{}",
+            self.text()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_names_the_uploads_then_empties_and_deletes_the_bucket() {
+    for server in BOTH {
+        let bucket = seeded_bucket("pty-x", 3).await;
+        let name = bucket.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut console = Console::start(server);
+            console.wait_for(&name);
+            console.send(&format!("/{name}\r"));
+            console.send("x");
+            let dialog = console.wait_for("What blocks deletion");
+            assert!(
+                dialog.contains("3 incomplete uploads: Tencent COS"),
+                "{server:?}: the dialog names the uploads:\n{dialog}"
+            );
+            console.send("e");
+            console.wait_for("Type the bucket name to confirm");
+            console.send(&name);
+            console.send("\r");
+            let done = console.wait_for("Bucket deleted");
+            assert!(done.contains("is deleted"), "{server:?}:\n{done}");
+            console.quit();
+        })
+        .await
+        .expect("console session");
+        assert!(!bucket_exists(&bucket).await, "{server:?}");
+        if server == Server::Cos {
+            assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_deletes_a_folder() {
+    for server in BOTH {
+        let bucket = seeded_bucket("pty-folder", 0).await;
+        let name = bucket.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut console = Console::start(server);
+            console.wait_for(&name);
+            console.send(&format!("/{name}\r"));
+            console.send("\r");
+            console.wait_for("top.txt");
+            // Folders come first: the cursor is on photos/.
+            console.send("d");
+            console.wait_for("Delete 2 objects under photos/");
+            console.send("y");
+            let summary = console.wait_for("Delete finished");
+            assert!(
+                summary.contains("Deleted:        2"),
+                "{server:?}:\n{summary}"
+            );
+            assert!(
+                summary.contains("Failed:         0"),
+                "{server:?}:\n{summary}"
+            );
+            console.quit();
+        })
+        .await
+        .expect("console session");
+        assert_eq!(keys(&bucket).await, ["top.txt"], "{server:?}");
+        if server == Server::Cos {
+            assert_eq!(assert_bodies_carried_md5_alone(&bucket), 1);
+        }
+    }
+}
