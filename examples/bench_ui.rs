@@ -285,7 +285,7 @@ fn main() -> Result<(), Error> {
                 .table
                 .items
                 .iter()
-                .map(|row| UploadRef::from(&row.upload))
+                .map(|row| row.upload.clone())
                 .collect()
         })
         .unwrap_or_default();

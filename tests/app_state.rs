@@ -96,7 +96,7 @@ fn visible_keys(app: &App) -> Vec<String> {
     view.uploads
         .table
         .visible()
-        .map(|r| r.upload.key.to_string())
+        .map(|r| r.upload.key().to_string())
         .collect()
 }
 
@@ -157,13 +157,7 @@ fn delete_asks_first_then_aborts_exactly_the_selected_upload() {
         panic!("{commands:?}")
     };
     assert_eq!(bucket, "media");
-    assert_eq!(
-        uploads,
-        &[UploadRef {
-            key: "a/one".into(),
-            upload_id: "id-1".into()
-        }]
-    );
+    assert_eq!(uploads, &[UploadRef::new("a/one", "id-1")]);
 
     app.update(Action::Aborted {
         job: *job,
@@ -250,13 +244,7 @@ fn clear_all_with_a_filter_clears_only_what_is_shown() {
     let [Command::AbortUploads { uploads, .. }] = commands.as_slice() else {
         panic!()
     };
-    assert_eq!(
-        uploads,
-        &[UploadRef {
-            key: "tmp/a".into(),
-            upload_id: "1".into()
-        }]
-    );
+    assert_eq!(uploads, &[UploadRef::new("tmp/a", "1")]);
 }
 
 #[test]
@@ -386,7 +374,7 @@ fn marked_rows_are_aborted_together() {
     let [Command::AbortUploads { uploads, .. }] = commands.as_slice() else {
         panic!()
     };
-    let keys: Vec<&str> = uploads.iter().map(|u| u.key.as_str()).collect();
+    let keys: Vec<&str> = uploads.iter().map(|u| u.key()).collect();
     assert_eq!(keys, ["a", "c"]);
 }
 

@@ -56,7 +56,7 @@ async fn clearing_thousands_with_small_concurrency_leaves_nothing_and_objects_un
     let reported_set: HashSet<&UploadRef> = reported.iter().map(|(u, _)| u).collect();
     let created_set: HashSet<UploadRef> = created
         .into_iter()
-        .map(|(key, upload_id)| UploadRef { key, upload_id })
+        .map(|(key, upload_id)| UploadRef::new(&key, &upload_id))
         .collect();
     assert_eq!(reported_set.len(), UPLOADS, "no upload reported twice");
     assert!(created_set.iter().all(|u| reported_set.contains(u)));

@@ -1,8 +1,7 @@
 //! The one job that may run at a time, and its one cancel path.
 
-use std::collections::HashMap;
-
 use super::delete::DeleteJobKind;
+use super::uploads::JobRows;
 use super::{App, Level};
 use crate::action::{Command, JobId, RequestId};
 use crate::ops::purge::Progress;
@@ -37,9 +36,8 @@ pub struct AbortJob {
     pub gone: usize,
     pub failed: Vec<(UploadRef, S3Error)>,
     pub(super) clear_all: bool,
-    /// Which table rows the job's uploads are, while that listing is still on screen,
-    /// by `row_fingerprint`: a clear of a million uploads copies no keys for this.
-    pub(super) rows: HashMap<u64, u32>,
+    /// Which table rows the job's uploads are, while that listing is still on screen.
+    pub(super) rows: JobRows,
     /// The first upload's key, to name it when a single abort succeeds.
     pub(super) first_key: Option<String>,
     pub(super) rows_request: RequestId,

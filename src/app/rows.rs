@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use super::table::{Filter, Row};
-use crate::s3::{Bucket, Entry, Timestamp, Upload};
+use crate::s3::{Bucket, Entry, Timestamp, Upload, UploadRef};
 
 pub const BUCKET_SORTS: &[&str] = &["name", "created", "region"];
 pub const FILE_SORTS: &[&str] = &["name", "size", "modified"];
@@ -62,34 +62,36 @@ pub enum RowState {
     Failed,
 }
 
+/// One upload in the pane: 24 bytes, its text in the listing page's shared block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRow {
-    pub upload: Upload,
+    pub upload: UploadRef,
     pub state: RowState,
     pub marked: bool,
 }
 
-impl From<Upload> for UploadRow {
-    fn from(upload: Upload) -> Self {
-        UploadRow {
-            upload,
-            state: RowState::Idle,
-            marked: false,
-        }
+impl UploadRow {
+    /// The rows of one listing page, sharing one block.
+    pub fn page(uploads: &[Upload]) -> impl Iterator<Item = UploadRow> + use<> {
+        UploadRef::page(uploads)
+            .into_iter()
+            .map(|upload| UploadRow {
+                upload,
+                state: RowState::Idle,
+                marked: false,
+            })
     }
 }
 
 impl Row for UploadRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
-        filter.matches_text(&self.upload.key) && filter.matches_age(self.upload.initiated, now)
+        filter.matches_text(self.upload.key()) && filter.matches_age(self.upload.initiated(), now)
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
-        let (a, b) = (&self.upload, &other.upload);
         self.compare_primary(other, column)
             .unwrap_or(Ordering::Equal)
-            .then_with(|| a.key.cmp(&b.key))
-            .then_with(|| a.upload_id.cmp(&b.upload_id))
+            .then_with(|| self.upload.compare(&other.upload))
     }
 
     /// Start times map one to one onto their hints; so do storage class names of up to
@@ -99,8 +101,7 @@ impl Row for UploadRow {
             1 => true,
             2 => self
                 .upload
-                .storage_class
-                .as_deref()
+                .storage_class()
                 .is_none_or(|c| c.len() <= 8 && !c.contains('\0')),
             _ => false,
         }
@@ -109,11 +110,11 @@ impl Row for UploadRow {
     fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
         let (a, b) = (&self.upload, &other.upload);
         Some(match column {
-            1 => a.initiated.cmp(&b.initiated),
+            1 => a.initiated().cmp(&b.initiated()),
             // Classes are interned per listing: the same allocation is the same class.
-            2 => match (&a.storage_class, &b.storage_class) {
+            2 => match (a.storage_class(), b.storage_class()) {
                 (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => Ordering::Equal,
-                (x, y) => x.cmp(y),
+                (x, y) => x.cmp(&y),
             },
             _ => Ordering::Equal,
         })
@@ -124,13 +125,12 @@ impl Row for UploadRow {
         match column {
             // None sorts first; the sign bit flipped keeps negative times in order.
             1 => upload
-                .initiated
+                .initiated()
                 .map_or(0, |t| (t as u64 ^ (1 << 63)).saturating_add(1)),
             2 => upload
-                .storage_class
-                .as_deref()
+                .storage_class()
                 .map_or(0, |c| prefix_hint(c).saturating_add(1)),
-            _ => prefix_hint(&upload.key),
+            _ => prefix_hint(upload.key()),
         }
     }
 }
@@ -148,19 +148,19 @@ mod tests {
     use super::*;
     use crate::app::table::Table;
 
-    fn upload(key: &str, id: u32, initiated: i64, class: &str) -> UploadRow {
-        UploadRow::from(Upload {
+    fn upload(key: &str, id: u32, initiated: i64, class: &str) -> Upload {
+        Upload {
             key: key.into(),
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
-        })
+        }
     }
 
     fn rows() -> Vec<UploadRow> {
         // Keys sharing long prefixes, equal start times and classes that tie on 8 bytes.
         let classes = ["STANDARD", "STANDARD_IA", "GLACIER", "STANDARD"];
-        (0..500u32)
+        let uploads: Vec<Upload> = (0..500u32)
             .map(|i| {
                 let key = format!("backups/2026/{:03}/part-{}", (i * 7919) % 97, i % 5);
                 upload(
@@ -170,7 +170,9 @@ mod tests {
                     classes[(i % 4) as usize],
                 )
             })
-            .collect()
+            .collect();
+        // Pages of different sizes, so rows of one sort run span blocks.
+        uploads.chunks(77).flat_map(UploadRow::page).collect()
     }
 
     fn keys_in_order(table: &Table<UploadRow>) -> Vec<String> {
@@ -179,7 +181,9 @@ mod tests {
             .map(|r| {
                 format!(
                     "{} {} {:?}",
-                    r.upload.key, r.upload.upload_id, r.upload.initiated
+                    r.upload.key(),
+                    r.upload.upload_id(),
+                    r.upload.initiated()
                 )
             })
             .collect()

@@ -96,7 +96,7 @@ fn emptying(app: &mut App) -> JobId {
 
 fn selected_key(app: &App) -> Option<String> {
     let view = app.bucket.as_ref()?;
-    Some(view.uploads.table.selected()?.upload.key.to_string())
+    Some(view.uploads.table.selected()?.upload.key().to_string())
 }
 
 fn question(text: &str) -> Modal {
@@ -106,10 +106,7 @@ fn question(text: &str) -> Modal {
         confirm: "abort".into(),
         action: Pending::Abort {
             bucket: "media".into(),
-            uploads: vec![UploadRef {
-                key: "a".into(),
-                upload_id: "id-a".into(),
-            }],
+            uploads: vec![UploadRef::new("a", "id-a")],
             clear_all: false,
         },
     }

@@ -7,7 +7,7 @@ use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, Upload
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
-use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
+use crate::s3::{AbortOutcome, S3Error, Upload, UploadBlock, UploadRef};
 use crate::text::escape;
 
 impl App {
@@ -48,9 +48,8 @@ impl App {
             Ok(page) => {
                 let failed = &view.failed;
                 view.uploads.table.extend(
-                    page.into_iter().map(|upload| {
-                        let mut row = UploadRow::from(upload);
-                        if !failed.is_empty() && failed.contains(&UploadRef::from(&row.upload)) {
+                    UploadRow::page(&page).map(|mut row| {
+                        if !failed.is_empty() && failed.contains(&row.upload) {
                             row.state = RowState::Failed;
                         }
                         row
@@ -81,7 +80,7 @@ impl App {
             .items
             .iter()
             .filter(|row| row.marked)
-            .map(|row| UploadRef::from(&row.upload))
+            .map(|row| row.upload.clone())
             .collect();
         let bucket = view.name.clone();
         if !marked.is_empty() {
@@ -115,19 +114,19 @@ impl App {
             title: "Abort incomplete upload".into(),
             body: vec![
                 format!("Bucket:    {}", escape(&bucket)),
-                format!("Key:       {}", escape(&upload.key)),
-                format!("Upload id: {}", escape(&upload.upload_id)),
+                format!("Key:       {}", escape(upload.key())),
+                format!("Upload id: {}", escape(&upload.upload_id())),
                 format!(
                     "Started:   {} ({})",
-                    format::date(upload.initiated),
-                    format::age(upload.initiated, self.now)
+                    format::date(upload.initiated()),
+                    format::age(upload.initiated(), self.now)
                 ),
                 "Its uploaded parts are deleted. This cannot be undone.".into(),
             ],
             confirm: "abort".into(),
             action: Pending::Abort {
                 bucket,
-                uploads: vec![UploadRef::from(upload)],
+                uploads: vec![upload.clone()],
                 clear_all: false,
             },
         };
@@ -147,10 +146,7 @@ impl App {
             return;
         }
         let table = &view.uploads.table;
-        let uploads: Vec<UploadRef> = table
-            .visible()
-            .map(|row| UploadRef::from(&row.upload))
-            .collect();
+        let uploads: Vec<UploadRef> = table.visible().map(|row| row.upload.clone()).collect();
         if uploads.is_empty() {
             self.toast(Level::Info, "nothing to clear: no incomplete uploads shown");
             return;
@@ -228,28 +224,21 @@ impl App {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     ) -> Vec<Command> {
-        let mut rows = HashMap::new();
+        let mut rows = JobRows::default();
         let mut rows_request = 0;
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             rows_request = view.uploads.request;
-            let wanted: HashMap<u64, &UploadRef> = uploads
-                .iter()
-                .map(|u| (row_fingerprint(&u.key, &u.upload_id), u))
-                .collect();
-            rows.reserve(wanted.len());
-            for (i, row) in view.uploads.table.items.iter_mut().enumerate() {
-                let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
-                if wanted
-                    .get(&fingerprint)
-                    .is_some_and(|wanted| is_row_of(row, wanted))
-                {
-                    row.state = RowState::Aborting;
-                    if row.marked {
-                        view.marked = view.marked.saturating_sub(1);
-                    }
-                    row.marked = false;
-                    rows.insert(fingerprint, i as u32);
+            let items = &mut view.uploads.table.items;
+            rows = JobRows::of(items);
+            for upload in &uploads {
+                let Some(row) = rows.find(items, upload) else {
+                    continue;
+                };
+                row.state = RowState::Aborting;
+                if row.marked {
+                    view.marked = view.marked.saturating_sub(1);
                 }
+                row.marked = false;
             }
         }
         let aborts = AbortJob {
@@ -259,7 +248,7 @@ impl App {
             failed: Vec::new(),
             clear_all,
             rows,
-            first_key: uploads.first().map(|u| u.key.clone()),
+            first_key: uploads.first().map(|u| u.key().to_owned()),
             rows_request,
         };
         let job = self.start_job(bucket.clone(), JobKind::Abort(aborts));
@@ -271,22 +260,15 @@ impl App {
     }
 
     fn job_row(&mut self, upload: &UploadRef) -> Option<&mut UploadRow> {
-        let job = self.job.as_ref()?;
-        let JobKind::Abort(aborts) = &job.kind else {
+        let job = self.job.as_mut()?;
+        let JobKind::Abort(aborts) = &mut job.kind else {
             return None;
         };
-        let row = *aborts
-            .rows
-            .get(&row_fingerprint(&upload.key, &upload.upload_id))?;
         let view = self
             .bucket
             .as_mut()
             .filter(|v| v.name == job.bucket && v.uploads.request == aborts.rows_request)?;
-        view.uploads
-            .table
-            .items
-            .get_mut(row as usize)
-            .filter(|row| is_row_of(row, upload))
+        aborts.rows.find(&mut view.uploads.table.items, upload)
     }
 
     pub(super) fn on_aborted(
@@ -375,7 +357,7 @@ impl App {
                 Level::Error,
                 format!(
                     "abort of {} failed: {}",
-                    escape(&upload.key),
+                    escape(upload.key()),
                     err.display_line()
                 ),
             ),
@@ -396,17 +378,64 @@ impl App {
     }
 }
 
-/// An upload row's key and id in 8 bytes; [`is_row_of`] confirms a match.
-fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    key.hash(&mut hasher);
-    upload_id.hash(&mut hasher);
-    hasher.finish()
+/// Where a job's uploads are in the table, found without copying or hashing any key: an
+/// upload listed in the table shares the block of its row, so the block and its place in it
+/// lead to the row (4 bytes a row). An upload named by its text alone is looked for by text.
+#[derive(Debug, Default)]
+pub struct JobRows {
+    /// Table position of each upload of a block, by the block's address.
+    by_block: HashMap<usize, Vec<u32>>,
+    by_text: Option<HashMap<UploadRef, u32>>,
 }
 
-fn is_row_of(row: &UploadRow, upload: &UploadRef) -> bool {
-    *row.upload.key == *upload.key && *row.upload.upload_id == *upload.upload_id
+fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
+    std::sync::Arc::as_ptr(block) as usize
+}
+
+impl JobRows {
+    fn of(items: &[UploadRow]) -> Self {
+        let mut by_block: HashMap<usize, Vec<u32>> = HashMap::new();
+        for (i, row) in items.iter().enumerate() {
+            if let Some((block, index)) = row.upload.block() {
+                let places = by_block
+                    .entry(block_address(block))
+                    .or_insert_with(|| vec![u32::MAX; block.len()]);
+                if let Some(place) = places.get_mut(index) {
+                    *place = i as u32;
+                }
+            }
+        }
+        JobRows {
+            by_block,
+            by_text: None,
+        }
+    }
+
+    /// The row of `upload` among `items` (the table these rows were taken from).
+    fn find<'a>(
+        &mut self,
+        items: &'a mut [UploadRow],
+        upload: &UploadRef,
+    ) -> Option<&'a mut UploadRow> {
+        let shared = upload.block().and_then(|(block, index)| {
+            let row = *self.by_block.get(&block_address(block))?.get(index)?;
+            items
+                .get(row as usize)
+                .is_some_and(|r| r.upload.is_same(upload))
+                .then_some(row)
+        });
+        let row = match shared {
+            Some(row) => row,
+            None => *self
+                .by_text
+                .get_or_insert_with(|| {
+                    let by_text = items.iter().enumerate();
+                    by_text.map(|(i, r)| (r.upload.clone(), i as u32)).collect()
+                })
+                .get(upload)?,
+        };
+        items.get_mut(row as usize)
+    }
 }
 
 /// What a finished clear did, for its summary.
@@ -428,7 +457,11 @@ fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -
         lines.push(String::new());
         lines.push("Failures (they stay in the list, marked):".into());
         for (upload, err) in aborts.failed.iter().take(8) {
-            lines.push(format!("  {}: {}", escape(&upload.key), err.display_line()));
+            lines.push(format!(
+                "  {}: {}",
+                escape(upload.key()),
+                err.display_line()
+            ));
         }
         if aborts.failed.len() > 8 {
             lines.push(format!("  … and {} more", aborts.failed.len() - 8));

@@ -49,10 +49,7 @@ pub async fn run(ctx: &mut Context, args: AbortArgs) -> Exit {
     if let Some(exit) = ctx.refuse_if_read_only("abort") {
         return exit;
     }
-    let upload = UploadRef {
-        key: args.key.clone(),
-        upload_id: args.upload_id.clone(),
-    };
+    let upload = UploadRef::new(&args.key, &args.upload_id);
     let mut result = None;
     let never_started = CancellationToken::new();
     abort_all(

@@ -218,7 +218,7 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, uploads: Vec<Upload>)
         ..ClearSummary::default()
     };
     let count = format::count(summary.listed);
-    let refs: Vec<UploadRef> = uploads.iter().map(UploadRef::from).collect();
+    let refs: Vec<UploadRef> = UploadRef::page(&uploads);
     let position: HashMap<UploadRef, usize> = refs
         .iter()
         .cloned()

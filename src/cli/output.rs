@@ -329,8 +329,8 @@ impl UploadRow {
     pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: upload.key.clone(),
-            upload_id: upload.upload_id.clone(),
+            key: upload.key().to_owned(),
+            upload_id: upload.upload_id().into_owned(),
             initiated: None,
             storage_class: None,
             parts: None,

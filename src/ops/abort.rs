@@ -38,8 +38,9 @@ pub async fn abort_all(
             let upload = &uploads[i];
             let backoff = &backoff;
             async move {
+                let upload_id = upload.upload_id();
                 let result = backoff
-                    .run(|| s3.abort_upload(bucket, &upload.key, &upload.upload_id))
+                    .run(|| s3.abort_upload(bucket, upload.key(), &upload_id))
                     .await;
                 (i, result)
             }

@@ -6,6 +6,7 @@ mod error;
 mod lifecycle;
 mod list;
 mod types;
+mod upload_block;
 
 pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
 pub use delete::*;
@@ -13,6 +14,7 @@ pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
 pub use list::{MAX_PAGE, UploadMarker, UploadPage};
 pub use types::*;
+pub use upload_block::{UploadBlock, UploadRef};
 
 use std::time::Duration;
 

@@ -45,22 +45,6 @@ pub struct Upload {
     pub storage_class: Option<Arc<str>>,
 }
 
-/// Exactly what an abort needs: the key and upload id as the server sent them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UploadRef {
-    pub key: String,
-    pub upload_id: String,
-}
-
-impl From<&Upload> for UploadRef {
-    fn from(upload: &Upload) -> Self {
-        UploadRef {
-            key: upload.key.to_string(),
-            upload_id: upload.upload_id.to_string(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AbortOutcome {
     Aborted,

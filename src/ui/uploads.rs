@@ -73,11 +73,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         };
         Row::new([
             Cell::from(mark),
-            Cell::from(fit_middle(&upload.key, key_width)),
-            Cell::from(short_id(&upload.upload_id, fixed[1] as usize)).dark_gray(),
-            Cell::from(format::age(upload.initiated, now)),
-            Cell::from(format::date(upload.initiated)),
-            Cell::from(upload.storage_class.as_deref().unwrap_or("").to_owned()).dark_gray(),
+            Cell::from(fit_middle(upload.key(), key_width)),
+            Cell::from(short_id(&upload.upload_id(), fixed[1] as usize)).dark_gray(),
+            Cell::from(format::age(upload.initiated(), now)),
+            Cell::from(format::date(upload.initiated())),
+            Cell::from(upload.storage_class().map_or("", |c| &**c).to_owned()).dark_gray(),
         ])
         .style(style)
     });

@@ -93,10 +93,7 @@ pub async fn all_uploads(s3: &S3, bucket: &str) -> Vec<partsweep::s3::Upload> {
 pub fn refs(uploads: &[(String, String)]) -> Vec<partsweep::s3::UploadRef> {
     uploads
         .iter()
-        .map(|(key, upload_id)| partsweep::s3::UploadRef {
-            key: key.clone(),
-            upload_id: upload_id.clone(),
-        })
+        .map(|(key, upload_id)| partsweep::s3::UploadRef::new(key, upload_id))
         .collect()
 }
 
