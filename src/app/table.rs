@@ -67,8 +67,9 @@ impl Filter {
     }
 }
 
-/// What a row offers a table: a filter test and an order per sort column.
-pub trait Row {
+/// What a row offers a table: a filter test and an order per sort column. `Sync`, so a
+/// million rows can be tested on several threads.
+pub trait Row: Sync {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool;
     fn compare(&self, other: &Self, column: usize) -> Ordering;
 
@@ -115,6 +116,9 @@ pub struct Table<T> {
     pub offset: Cell<usize>,
     /// Rows that fit on screen at the last draw (for page up/down).
     pub page: Cell<usize>,
+    /// The filters this view was narrowed from, each with its rows (`None`: the same rows as
+    /// the next one), so that taking a character back costs no test at all.
+    narrowed: Vec<(Filter, Option<Vec<u32>>)>,
 }
 
 impl<T> Default for Table<T> {
@@ -132,12 +136,14 @@ impl<T> Default for Table<T> {
             ranks: Vec::new(),
             offset: Cell::new(0),
             page: Cell::new(10),
+            narrowed: Vec::new(),
         }
     }
 }
 
 impl<T: Row> Table<T> {
     pub fn clear(&mut self) {
+        self.narrowed.clear();
         self.items.clear();
         self.order.clear();
         self.view.clear();
@@ -150,6 +156,7 @@ impl<T: Row> Table<T> {
 
     pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
         let keep = self.selected_index();
+        self.narrowed.clear();
         self.items = items;
         self.order = (0..self.items.len() as u32).collect();
         self.sort_order();
@@ -160,6 +167,7 @@ impl<T: Row> Table<T> {
     /// Appends a page; new rows join the view at once and are sorted in at the next [`Table::settle`].
     pub fn extend(&mut self, rows: impl IntoIterator<Item = T>, now: Timestamp) {
         let start = self.items.len();
+        self.narrowed.clear();
         self.items.extend(rows);
         for index in start..self.items.len() {
             self.order.push(index as u32);
@@ -176,18 +184,38 @@ impl<T: Row> Table<T> {
             return;
         }
         let keep = self.selected_index();
-        if self.filter.narrows_to(&next) {
+        if let Some(at) = self
+            .narrowed
+            .iter()
+            .rposition(|(earlier, _)| *earlier == next)
+        {
+            // Back to a filter this view was narrowed from: its rows are known.
+            let rows = self.narrowed.drain(at..).find_map(|(_, rows)| rows);
+            if let Some(rows) = rows {
+                self.view = rows;
+            }
+            self.filter = next;
+        } else if self.filter.narrows_to(&next) {
             // Test only the rows shown, but in item order: memory is read front to back,
             // which at a million rows is several times faster than in view order.
-            let mut keep = vec![false; self.items.len()];
+            let mut shown = vec![false; self.items.len()];
             for &i in &self.view {
-                keep[i as usize] = true;
+                shown[i as usize] = true;
             }
-            for (item, keep) in self.items.iter().zip(keep.iter_mut()) {
-                *keep = *keep && item.matches(&next, now);
+            test_rows(&self.items, &mut shown, |item| item.matches(&next, now));
+            let narrowed: Vec<u32> = self
+                .view
+                .iter()
+                .copied()
+                .filter(|&i| shown[i as usize])
+                .collect();
+            let wider = std::mem::replace(&mut self.view, narrowed);
+            let wider = (wider.len() != self.view.len()).then_some(wider);
+            if self.narrowed.len() == MAX_NARROWED {
+                self.narrowed.remove(0);
             }
-            self.view.retain(|&i| keep[i as usize]);
-            self.filter = next;
+            self.narrowed
+                .push((std::mem::replace(&mut self.filter, next), wider));
         } else {
             self.filter = next;
             self.refilter(now);
@@ -197,6 +225,7 @@ impl<T: Row> Table<T> {
 
     pub fn set_sort(&mut self, column: usize, descending: bool) {
         let keep = self.selected_index();
+        self.narrowed.clear();
         let flip_only = column == self.sort && descending != self.descending && !self.needs_sort;
         self.sort = column;
         self.descending = descending;
@@ -215,6 +244,7 @@ impl<T: Row> Table<T> {
     /// A selection still on the first row stays on the first row, as rows stream in.
     pub fn settle(&mut self) {
         if self.needs_sort {
+            self.narrowed.clear();
             let keep = self.selected_index().filter(|_| self.selected > 0);
             self.sort_in_arrivals();
             self.reselect(keep);
@@ -281,12 +311,10 @@ impl<T: Row> Table<T> {
 
     /// The view from the sorted order and the filter: one pass, no sort.
     fn refilter(&mut self, now: Timestamp) {
+        self.narrowed.clear();
         let filter = &self.filter;
-        let keep: Vec<bool> = self
-            .items
-            .iter()
-            .map(|item| item.matches(filter, now))
-            .collect();
+        let mut keep = vec![true; self.items.len()];
+        test_rows(&self.items, &mut keep, |item| item.matches(filter, now));
         self.view.clear();
         self.view
             .extend(self.order.iter().copied().filter(|&i| keep[i as usize]));
@@ -351,7 +379,7 @@ impl<T: Row> Table<T> {
                             .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
                     {
                         // Stable: equal values keep their rank order.
-                        run.sort_by(primary);
+                        sort_few_values(run, primary);
                     }
                 }
             }
@@ -392,6 +420,7 @@ impl<T: Row> Table<T> {
     /// The filter and order stand, so nothing is matched or sorted again.
     pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, _now: Timestamp) {
         self.settle();
+        self.narrowed.clear();
         let selected = self.selected;
         // Old index -> new index (u32::MAX for a removed row): the order survives, no re-sort.
         let mut next = 0u32;
@@ -426,40 +455,138 @@ impl<T: Row> Table<T> {
     }
 }
 
-/// Items in order of hint, then rank, sorted as single integers: the hint (or, when the hints
-/// span too wide a range, its place among the distinct hints) above the rank's bits.
-fn sort_by_hint_and_rank(hints: &[u64], ranks: &[u32]) -> Vec<u32> {
-    let rank_bits = u64::BITS - (ranks.len() as u64).leading_zeros();
-    let lowest = hints.iter().copied().min().unwrap_or(0);
-    let highest = hints.iter().copied().max().unwrap_or(0);
-    let fits = rank_bits + (u64::BITS - (highest - lowest).leading_zeros()) <= u64::BITS;
-    let distinct = if fits {
-        Vec::new()
-    } else {
-        let mut distinct = hints.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        distinct
-    };
-    let place = |hint: u64| -> u64 {
-        if fits {
-            hint - lowest
-        } else {
-            distinct.partition_point(|&d| d < hint) as u64
+/// Filters narrowed one after the other that the table remembers.
+const MAX_NARROWED: usize = 32;
+
+/// Sets each `keep[i]` still true to `test(&items[i])`. A million rows are split over the
+/// machine's cores (up to four): a keystroke in the filter then stays within a frame.
+fn test_rows<T: Sync>(items: &[T], keep: &mut [bool], test: impl Fn(&T) -> bool + Sync) {
+    const ALONE: usize = 1 << 16;
+    let run = |items: &[T], keep: &mut [bool]| {
+        for (item, keep) in items.iter().zip(keep) {
+            *keep = *keep && test(item);
         }
     };
-    let mut by_rank = vec![0u32; ranks.len()];
-    let mut packed: Vec<u64> = Vec::with_capacity(ranks.len());
-    for (item, (&hint, &rank)) in hints.iter().zip(ranks).enumerate() {
-        by_rank[rank as usize] = item as u32;
-        packed.push((place(hint) << rank_bits) | u64::from(rank));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if items.len() < ALONE || threads < 2 {
+        return run(items, keep);
     }
-    packed.sort_unstable();
-    let mask = (1u64 << rank_bits) - 1;
-    packed
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = items.chunks(chunk).zip(keep.chunks_mut(chunk));
+        let first = parts.next();
+        for (items, keep) in parts {
+            scope.spawn(|| run(items, keep));
+        }
+        if let Some((items, keep)) = first {
+            run(items, keep);
+        }
+    });
+}
+
+/// Items in order of hint, then rank: the items taken in rank order, then sorted stably by
+/// their hint's place among the hints, with a radix sort (a few linear passes, not n log n
+/// comparisons).
+fn sort_by_hint_and_rank(hints: &[u64], ranks: &[u32]) -> Vec<u32> {
+    let mut by_rank = vec![0u32; ranks.len()];
+    for (item, &rank) in ranks.iter().enumerate() {
+        if let Some(slot) = by_rank.get_mut(rank as usize) {
+            *slot = item as u32;
+        }
+    }
+    match places(hints) {
+        Some(place) => radix_sort(by_rank, |item| place(hints[item as usize])),
+        None => {
+            by_rank.sort_by_key(|&item| hints[item as usize]);
+            by_rank
+        }
+    }
+}
+
+/// A hint's place among all hints, in 32 bits: its distance from the lowest hint, or for
+/// hints far apart but few (storage class names), its rank among the distinct ones.
+fn places(hints: &[u64]) -> Option<impl Fn(u64) -> u32> {
+    const FEW: usize = 256;
+    let lowest = hints.iter().copied().min().unwrap_or(0);
+    let highest = hints.iter().copied().max().unwrap_or(0);
+    let near = highest - lowest <= u64::from(u32::MAX);
+    let mut distinct: Vec<u64> = Vec::new();
+    if !near {
+        let mut last = None;
+        for &hint in hints {
+            if last == Some(hint) || distinct.contains(&hint) {
+                last = Some(hint);
+                continue;
+            }
+            if distinct.len() == FEW {
+                return None;
+            }
+            distinct.push(hint);
+            last = Some(hint);
+        }
+        distinct.sort_unstable();
+    }
+    Some(move |hint: u64| {
+        if near {
+            (hint - lowest) as u32
+        } else {
+            distinct.partition_point(|&d| d < hint) as u32
+        }
+    })
+}
+
+/// A stable least-significant-digit radix sort of `items` by `key`, a byte per pass, skipping
+/// bytes that every key shares.
+fn radix_sort(items: Vec<u32>, key: impl Fn(u32) -> u32) -> Vec<u32> {
+    let mut packed: Vec<u64> = items
         .iter()
-        .map(|p| by_rank[(p & mask) as usize])
-        .collect()
+        .map(|&item| u64::from(key(item)) << 32 | u64::from(item))
+        .collect();
+    let mut spare = vec![0u64; packed.len()];
+    for shift in (32..64).step_by(8) {
+        let digit = |value: u64| ((value >> shift) & 0xff) as usize;
+        let mut counts = [0usize; 256];
+        for &value in &packed {
+            counts[digit(value)] += 1;
+        }
+        if counts.contains(&packed.len()) {
+            continue;
+        }
+        let mut next = [0usize; 256];
+        let mut total = 0;
+        for (slot, count) in next.iter_mut().zip(counts) {
+            *slot = total;
+            total += count;
+        }
+        for &value in &packed {
+            let slot = &mut next[digit(value)];
+            spare[*slot] = value;
+            *slot += 1;
+        }
+        std::mem::swap(&mut packed, &mut spare);
+    }
+    packed.into_iter().map(|value| value as u32).collect()
+}
+
+/// Sorts `run` stably by `primary` when it holds only a few distinct values: each item is
+/// compared with one item of each value seen so far, not with its neighbours in a full sort.
+fn sort_few_values(run: &mut [u32], primary: impl Fn(&u32, &u32) -> Ordering) {
+    const FEW: usize = 16;
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for &item in run.iter() {
+        let same = groups
+            .iter()
+            .position(|group| primary(&group[0], &item) == Ordering::Equal);
+        match same {
+            Some(group) => groups[group].push(item),
+            None if groups.len() < FEW => groups.push(vec![item]),
+            None => return run.sort_by(primary),
+        }
+    }
+    groups.sort_by(|a, b| primary(&a[0], &b[0]));
+    for (slot, item) in run.iter_mut().zip(groups.into_iter().flatten()) {
+        *slot = item;
+    }
 }
 
 impl<T> Table<T> {
@@ -586,6 +713,28 @@ mod tests {
     }
 
     #[test]
+    fn taking_characters_back_gives_the_same_rows_as_typing_afresh() {
+        let mut t = table();
+        t.set_sort(1, false);
+        let mut typed = String::new();
+        for c in "/tw".chars() {
+            typed.push(c);
+            t.set_filter(&typed, 100);
+        }
+        assert_eq!(names(&t), ["b/two"]);
+        t.set_filter("/t", 100);
+        assert_eq!(names(&t), ["b/two", "c/three"]);
+        t.extend([Item("d/ten", 1)], 100);
+        t.settle();
+        t.set_filter("/", 100);
+        assert_eq!(names(&t), ["d/ten", "b/two", "c/three", "a/one"]);
+        t.set_filter("/t", 100);
+        t.set_sort(0, false);
+        t.set_filter("", 100);
+        assert_eq!(names(&t), ["a/one", "b/two", "c/three", "d/ten"]);
+    }
+
+    #[test]
     fn age_filter() {
         let mut t = table();
         // ages at now=100: a/one 70s, b/two 90s, c/three 80s
@@ -676,6 +825,45 @@ mod tests {
             full.set_filter("", 100);
             assert_eq!(self::names(&t), self::names(&full));
         }
+    }
+
+    #[test]
+    fn hint_and_rank_sorts_agree_with_a_plain_stable_sort() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 11
+        };
+        let n = 5_000;
+        let mut ranks: Vec<u32> = (0..n).collect();
+        for i in (1..ranks.len()).rev() {
+            ranks.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        let mut spread =
+            |wide: u64, few: u64| -> Vec<u64> { (0..n).map(|_| (next() % few) * wide).collect() };
+        let cases = [
+            spread(1, 5_000_000),   // start times: near each other
+            spread(1 << 56, 7),     // class names: far apart, few
+            spread(1 << 40, 5_000), // far apart and many
+            vec![42; n as usize],   // all equal
+        ];
+        for hints in cases {
+            let mut expected: Vec<u32> = (0..n).collect();
+            expected.sort_by_key(|&i| (hints[i as usize], ranks[i as usize]));
+            assert_eq!(sort_by_hint_and_rank(&hints, &ranks), expected);
+        }
+    }
+
+    #[test]
+    fn a_run_of_few_values_sorts_stably() {
+        let values = [3, 1, 3, 2, 1, 3];
+        let mut run: Vec<u32> = (0..6).collect();
+        sort_few_values(&mut run, |a, b| {
+            values[*a as usize].cmp(&values[*b as usize])
+        });
+        assert_eq!(run, [1, 4, 3, 0, 2, 5]);
     }
 
     #[test]
