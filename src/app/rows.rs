@@ -1,6 +1,9 @@
 //! How each kind of row filters and sorts.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+
+use memchr::memmem::Finder;
 
 use super::table::{Filter, Row};
 use crate::s3::{Bucket, Entry, Timestamp, Upload, UploadRef};
@@ -85,7 +88,8 @@ impl UploadRow {
 
 impl Row for UploadRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
-        filter.matches_text(self.upload.key()) && filter.matches_age(self.upload.initiated(), now)
+        filter.matches_text(self.upload.key())
+            && (!filter.has_age() || filter.matches_age(self.upload.initiated(), now))
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
@@ -118,6 +122,89 @@ impl Row for UploadRow {
             },
             _ => Ordering::Equal,
         })
+    }
+
+    /// Storage classes are few: each gets its rank among the distinct names, an exact hint
+    /// however long the name.
+    fn sort_hints(items: &[Self], column: usize) -> (Vec<u64>, Vec<bool>) {
+        if column != 2 {
+            let hints = items.iter().map(|row| row.sort_hint(column)).collect();
+            return (hints, vec![column == 1; items.len()]);
+        }
+        let mut names: Vec<&Arc<str>> = Vec::new();
+        let mut last: Option<(&Arc<str>, u32)> = None;
+        let places: Vec<u32> = items
+            .iter()
+            .map(|row| {
+                let Some(class) = row.upload.storage_class() else {
+                    return u32::MAX;
+                };
+                if let Some((seen, place)) = last
+                    && Arc::ptr_eq(seen, class)
+                {
+                    return place;
+                }
+                let place = match names.iter().position(|name| ***name == **class) {
+                    Some(place) => place,
+                    None => {
+                        names.push(class);
+                        names.len() - 1
+                    }
+                } as u32;
+                last = Some((class, place));
+                place
+            })
+            .collect();
+        let mut by_name: Vec<usize> = (0..names.len()).collect();
+        by_name.sort_by(|&a, &b| names[a].cmp(names[b]));
+        let mut rank = vec![0u64; names.len()];
+        for (position, &name) in by_name.iter().enumerate() {
+            rank[name] = position as u64 + 1;
+        }
+        let hints = places
+            .iter()
+            .map(|&place| rank.get(place as usize).copied().unwrap_or(0))
+            .collect();
+        (hints, vec![true; items.len()])
+    }
+
+    /// Rows of one listing page share a block: its keys are searched in one pass.
+    fn test_many(items: &[Self], filter: &Filter, now: Timestamp, keep: &mut [bool]) {
+        let finders: Vec<Finder<'_>> = filter
+            .words()
+            .iter()
+            .map(|word| Finder::new(word.as_bytes()))
+            .collect();
+        let mut hits = Vec::new();
+        let mut start = 0;
+        while start < items.len() {
+            let block = items[start].upload.block().map(|(block, _)| block);
+            let same = |row: &UploadRow| match (row.upload.block(), block) {
+                (Some((a, _)), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            };
+            let end = start + 1 + items[start + 1..].iter().take_while(|r| same(r)).count();
+            let (rows, keep) = (&items[start..end], &mut keep[start..end]);
+            start = end;
+            let wanted = keep.iter().filter(|k| **k).count();
+            let Some(block) = block.filter(|b| !finders.is_empty() && wanted * 4 > b.len()) else {
+                for (row, keep) in rows.iter().zip(keep) {
+                    *keep = *keep && row.matches(filter, now);
+                }
+                continue;
+            };
+            hits.clear();
+            hits.resize(block.len(), true);
+            for (word, finder) in filter.words().iter().zip(&finders) {
+                block.keep_keys_containing(word, finder, &mut hits);
+            }
+            for (row, keep) in rows.iter().zip(keep) {
+                let index = row.upload.block().map_or(usize::MAX, |(_, index)| index);
+                *keep = *keep
+                    && hits.get(index).copied().unwrap_or(false)
+                    && (!filter.has_age() || filter.matches_age(row.upload.initiated(), now));
+            }
+        }
     }
 
     fn sort_hint(&self, column: usize) -> u64 {
@@ -187,6 +274,40 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// Searching a block's keys together finds exactly the rows that match one by one.
+    #[test]
+    fn rows_tested_together_match_rows_tested_alone() {
+        let mut all = rows();
+        // A page with capitals, where case matters to the search.
+        let mixed: Vec<Upload> = ["Backups/2026/X", "backups/2026/y", "BACKUPS", "a\nb"]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| upload(k, i as u32, 1_000 + i as i64, "STANDARD"))
+            .collect();
+        all.extend(UploadRow::page(&mixed));
+        for text in [
+            "",
+            "backups",
+            "2026/0",
+            "part-3 /01",
+            "x",
+            ">2s",
+            "<2s back",
+            "\n",
+        ] {
+            let filter = Filter::parse(text);
+            let mut keep = vec![true; all.len()];
+            keep[3] = false;
+            UploadRow::test_many(&all, &filter, 1_003, &mut keep);
+            let alone: Vec<bool> = all
+                .iter()
+                .enumerate()
+                .map(|(i, row)| i != 3 && row.matches(&filter, 1_003))
+                .collect();
+            assert_eq!(keep, alone, "{text:?}");
+        }
     }
 
     /// The rank shortcut (taken after a sort by key) gives exactly the order `compare` gives.

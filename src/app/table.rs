@@ -48,6 +48,11 @@ impl Filter {
         self.words.iter().all(|w| contains_ignore_case(text, w))
     }
 
+    /// The words that must appear, lowercase.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// Age bounds against a start time; rows with no time never match an age bound.
     pub fn matches_age(&self, started: Option<Timestamp>, now: Timestamp) -> bool {
         if !self.has_age() {
@@ -92,6 +97,32 @@ pub trait Row: Sync {
     /// have equal primaries in `column`, so a run of them needs no row compared at all.
     fn hint_is_exact(&self, _column: usize) -> bool {
         false
+    }
+
+    /// Every row's hint for `column`, and whether each is exact. Rows may work these out
+    /// faster together, or exactly where one row alone could not (by ranking the few distinct
+    /// values of a column).
+    fn sort_hints(items: &[Self], column: usize) -> (Vec<u64>, Vec<bool>)
+    where
+        Self: Sized,
+    {
+        let hints = items.iter().map(|item| item.sort_hint(column)).collect();
+        let exact = items
+            .iter()
+            .map(|item| item.hint_is_exact(column))
+            .collect();
+        (hints, exact)
+    }
+
+    /// Sets each `keep[i]` still true to whether `items[i]` matches; rows may test many at
+    /// once faster than one by one.
+    fn test_many(items: &[Self], filter: &Filter, now: Timestamp, keep: &mut [bool])
+    where
+        Self: Sized,
+    {
+        for (item, keep) in items.iter().zip(keep) {
+            *keep = *keep && item.matches(filter, now);
+        }
     }
 }
 
@@ -202,7 +233,9 @@ impl<T: Row> Table<T> {
             for &i in &self.view {
                 shown[i as usize] = true;
             }
-            test_rows(&self.items, &mut shown, |item| item.matches(&next, now));
+            test_rows(&self.items, &mut shown, |items, keep| {
+                T::test_many(items, &next, now, keep)
+            });
             let narrowed: Vec<u32> = self
                 .view
                 .iter()
@@ -314,7 +347,9 @@ impl<T: Row> Table<T> {
         self.narrowed.clear();
         let filter = &self.filter;
         let mut keep = vec![true; self.items.len()];
-        test_rows(&self.items, &mut keep, |item| item.matches(filter, now));
+        test_rows(&self.items, &mut keep, |items, keep| {
+            T::test_many(items, filter, now, keep)
+        });
         self.view.clear();
         self.view
             .extend(self.order.iter().copied().filter(|&i| keep[i as usize]));
@@ -358,11 +393,7 @@ impl<T: Row> Table<T> {
         {
             // Numbers first, the column's own comparison on ties, then the cached rank:
             // the same order as `compare`, without comparing keys.
-            let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
-            let exact: Vec<bool> = items
-                .iter()
-                .map(|item| item.hint_is_exact(column))
-                .collect();
+            let (hints, exact) = T::sort_hints(items, column);
             let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
             if exact.contains(&false) {
                 // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put
@@ -458,15 +489,11 @@ impl<T: Row> Table<T> {
 /// Filters narrowed one after the other that the table remembers.
 const MAX_NARROWED: usize = 32;
 
-/// Sets each `keep[i]` still true to `test(&items[i])`. A million rows are split over the
-/// machine's cores (up to four): a keystroke in the filter then stays within a frame.
-fn test_rows<T: Sync>(items: &[T], keep: &mut [bool], test: impl Fn(&T) -> bool + Sync) {
+/// Runs `test` (which clears `keep[i]` for rows that fail) over every row: a million rows
+/// are split over the machine's cores (up to four), so a keystroke stays within a frame.
+fn test_rows<T: Sync>(items: &[T], keep: &mut [bool], test: impl Fn(&[T], &mut [bool]) + Sync) {
     const ALONE: usize = 1 << 16;
-    let run = |items: &[T], keep: &mut [bool]| {
-        for (item, keep) in items.iter().zip(keep) {
-            *keep = *keep && test(item);
-        }
-    };
+    let run = &test;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     if items.len() < ALONE || threads < 2 {
         return run(items, keep);

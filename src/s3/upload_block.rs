@@ -8,7 +8,10 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use memchr::memmem::Finder;
+
 use super::{Timestamp, Upload};
+use crate::text::contains_ignore_case;
 
 /// One page of uploads, column by column.
 pub struct UploadBlock {
@@ -22,6 +25,8 @@ pub struct UploadBlock {
     /// An index into `class_names`, `u16::MAX` for none.
     classes: Box<[u16]>,
     class_names: Box<[Arc<str>]>,
+    /// No key holds an ASCII capital: a lowercase word is found by plain search.
+    lowercase: bool,
 }
 
 enum Ids {
@@ -109,7 +114,9 @@ impl UploadBlock {
                 u16::try_from(index).unwrap_or(NO_CLASS)
             })
             .collect();
+        let lowercase = !keys.bytes().any(|b| b.is_ascii_uppercase());
         Arc::new(UploadBlock {
+            lowercase,
             keys,
             key_ends,
             ids,
@@ -178,6 +185,47 @@ impl UploadBlock {
                 ours.cmp(&theirs)
             }
             _ => self.upload_id(a).cmp(&other.upload_id(b)),
+        }
+    }
+
+    /// Clears `hits[i]` for every key that does not contain `word` (lowercase; ASCII letters
+    /// match either case). `finder` searches for `word`: where case cannot matter, one pass
+    /// over all the block's keys finds them, instead of a search per key.
+    pub fn keep_keys_containing(&self, word: &str, finder: &Finder<'_>, hits: &mut [bool]) {
+        let plain = self.lowercase || !word.bytes().any(|b| b.is_ascii_alphabetic());
+        if !plain {
+            for (i, hit) in hits.iter_mut().enumerate() {
+                *hit = *hit && contains_ignore_case(self.key(i), word);
+            }
+            return;
+        }
+        let keys = self.keys.as_bytes();
+        let mut found = vec![false; hits.len()];
+        let (mut row, mut at) = (0, 0);
+        while let Some(start) = keys.get(at..).and_then(|rest| finder.find(rest)) {
+            let start = at + start;
+            while self
+                .key_ends
+                .get(row)
+                .is_some_and(|&end| end as usize <= start)
+            {
+                row += 1;
+            }
+            let Some(&key_end) = self.key_ends.get(row) else {
+                break;
+            };
+            if start + word.len() <= key_end as usize {
+                if let Some(found) = found.get_mut(row) {
+                    *found = true;
+                }
+                at = key_end as usize;
+            } else {
+                // Across two keys: a match may still start inside this one.
+                at = start + 1;
+            }
+        }
+        for (hit, found) in hits.iter_mut().zip(found) {
+            *hit = *hit && found;
         }
     }
 
@@ -357,6 +405,26 @@ mod tests {
             );
         }
         assert_eq!(block.key(9), "");
+    }
+
+    #[test]
+    fn words_are_found_inside_keys_only_and_in_either_case() {
+        for keys in [
+            ["xa", "aa", "a", "bAa", "host-1x"],
+            ["xa", "aa", "a", "baa", "host-1x"],
+        ] {
+            let page: Vec<Upload> = keys.iter().map(|k| upload(k, "00", None, None)).collect();
+            let block = UploadBlock::new(&page);
+            for word in ["aa", "a", "host-1", "xa", "ax", "1x"] {
+                let mut hits = vec![true; keys.len()];
+                block.keep_keys_containing(word, &Finder::new(word), &mut hits);
+                let expected: Vec<bool> = keys
+                    .iter()
+                    .map(|k| k.to_ascii_lowercase().contains(word))
+                    .collect();
+                assert_eq!(hits, expected, "{word:?} in {keys:?}");
+            }
+        }
     }
 
     #[test]
