@@ -205,6 +205,12 @@ async fn main() -> Result<(), Error> {
         .await?;
     let ingest = started.elapsed();
     let listed = resident_mb();
+    // A user looks at the list before the first key: the clock ticks meanwhile.
+    let ticks = bench.console.actions;
+    bench
+        .console
+        .run(LIMIT, "a pause", |c| c.actions >= ticks + 3)
+        .await?;
     bench.row(
         format!("list {rows} rows, {PAGE} a page, 8 pages between frames"),
         format!("{:.0} ms", ms(ingest)),

@@ -199,6 +199,9 @@ impl App {
             Action::Tick { now, millis } => {
                 self.now = now;
                 self.millis = millis;
+                if let Some(view) = &mut self.bucket {
+                    view.uploads.table.prepare();
+                }
                 vec![]
             }
             Action::BucketsLoaded { request, result } => self.on_buckets_loaded(request, result),

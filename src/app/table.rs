@@ -147,6 +147,8 @@ pub struct Table<T> {
     pub offset: Cell<usize>,
     /// Rows that fit on screen at the last draw (for page up/down).
     pub page: Cell<usize>,
+    /// The number of rows at the last [`Table::prepare`].
+    prepared_len: usize,
     /// The filters this view was narrowed from, each with its rows (`None`: the same rows as
     /// the next one), so that taking a character back costs no test at all.
     narrowed: Vec<(Filter, Option<Vec<u32>>)>,
@@ -168,6 +170,7 @@ impl<T> Default for Table<T> {
             offset: Cell::new(0),
             page: Cell::new(10),
             narrowed: Vec::new(),
+            prepared_len: 0,
         }
     }
 }
@@ -259,6 +262,9 @@ impl<T: Row> Table<T> {
     pub fn set_sort(&mut self, column: usize, descending: bool) {
         let keep = self.selected_index();
         self.narrowed.clear();
+        if !self.ranks_valid() {
+            self.remember_ranks();
+        }
         let flip_only = column == self.sort && descending != self.descending && !self.needs_sort;
         self.sort = column;
         self.descending = descending;
@@ -294,7 +300,13 @@ impl<T: Row> Table<T> {
             if descending { order.reverse() } else { order }
         };
         let first_new = self.sorted_items as u32;
-        for indices in [&mut self.order, &mut self.view] {
+        let unfiltered = self.view.len() == self.order.len();
+        let lists: &mut [&mut Vec<u32>] = if unfiltered {
+            &mut [&mut self.order]
+        } else {
+            &mut [&mut self.order, &mut self.view]
+        };
+        for indices in lists.iter_mut() {
             let old = indices
                 .iter()
                 .rposition(|&i| i < first_new)
@@ -307,18 +319,41 @@ impl<T: Row> Table<T> {
             let mut merged = Vec::with_capacity(indices.len() + arrived.len());
             let mut from = 0;
             for new in arrived {
-                // After every equal row: the same place a stable sort would put it.
-                let at = from + indices[from..].partition_point(|old| compare(old, &new).is_le());
+                // After every equal row: the same place a stable sort would put it. Arrivals
+                // in order (a listing by key) land close to the last one: search near it first.
+                let rest = &indices[from..];
+                let mut reach = 1;
+                while reach < rest.len() && compare(&rest[reach - 1], &new).is_le() {
+                    reach *= 2;
+                }
+                let start = reach / 2;
+                let end = reach.min(rest.len());
+                let at = from
+                    + start
+                    + rest[start..end].partition_point(|old| compare(old, &new).is_le());
                 merged.extend_from_slice(&indices[from..at]);
                 merged.push(new);
                 from = at;
             }
             merged.extend_from_slice(&indices[from..]);
-            *indices = merged;
+            **indices = merged;
+        }
+        if unfiltered {
+            self.view.clone_from(&self.order);
         }
         self.sorted_items = self.items.len();
         self.needs_sort = false;
-        self.remember_ranks();
+    }
+
+    /// Notes each row's place in key order while the table is idle (the event loop's clock
+    /// calls this), so that a sort by another column finds it ready. Skipped while rows are
+    /// still arriving: every page would make it stale.
+    pub fn prepare(&mut self) {
+        if self.items.len() != self.prepared_len {
+            self.prepared_len = self.items.len();
+        } else if !self.ranks_valid() {
+            self.remember_ranks();
+        }
     }
 
     fn ranks_valid(&self) -> bool {
@@ -562,31 +597,33 @@ fn places(hints: &[u64]) -> Option<impl Fn(u64) -> u32> {
     })
 }
 
-/// A stable least-significant-digit radix sort of `items` by `key`, a byte per pass, skipping
-/// bytes that every key shares.
+/// A stable least-significant-digit radix sort of `items` by `key`, in as few passes as the
+/// keys' bits allow with at most 4,096 buckets (a start time over a few weeks: two passes).
 fn radix_sort(items: Vec<u32>, key: impl Fn(u32) -> u32) -> Vec<u32> {
     let mut packed: Vec<u64> = items
         .iter()
         .map(|&item| u64::from(key(item)) << 32 | u64::from(item))
         .collect();
+    let highest = packed.iter().map(|&value| value >> 32).max().unwrap_or(0);
+    let bits = u64::BITS - highest.leading_zeros();
+    let passes = bits.div_ceil(12).max(1);
+    let width = bits.div_ceil(passes).max(1);
     let mut spare = vec![0u64; packed.len()];
-    for shift in (32..64).step_by(8) {
-        let digit = |value: u64| ((value >> shift) & 0xff) as usize;
-        let mut counts = [0usize; 256];
+    let mut counts = vec![0usize; 1 << width];
+    for pass in 0..passes {
+        let shift = 32 + pass * width;
+        let mask = (1u64 << width) - 1;
+        let digit = |value: u64| ((value >> shift) & mask) as usize;
+        counts.fill(0);
         for &value in &packed {
             counts[digit(value)] += 1;
         }
-        if counts.contains(&packed.len()) {
-            continue;
-        }
-        let mut next = [0usize; 256];
         let mut total = 0;
-        for (slot, count) in next.iter_mut().zip(counts) {
-            *slot = total;
-            total += count;
+        for count in counts.iter_mut() {
+            (*count, total) = (total, total + *count);
         }
         for &value in &packed {
-            let slot = &mut next[digit(value)];
+            let slot = &mut counts[digit(value)];
             spare[*slot] = value;
             *slot += 1;
         }

@@ -395,15 +395,31 @@ fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
 impl JobRows {
     fn of(items: &[UploadRow]) -> Self {
         let mut by_block: HashMap<usize, Vec<u32>> = HashMap::new();
+        // Rows of a page sit together: one map entry per run of them.
+        let mut run: Option<(usize, Vec<u32>)> = None;
         for (i, row) in items.iter().enumerate() {
-            if let Some((block, index)) = row.upload.block() {
-                let places = by_block
-                    .entry(block_address(block))
-                    .or_insert_with(|| vec![u32::MAX; block.len()]);
-                if let Some(place) = places.get_mut(index) {
-                    *place = i as u32;
+            let Some((block, index)) = row.upload.block() else {
+                continue;
+            };
+            let address = block_address(block);
+            let (_, places) = match run.take() {
+                Some(same) if same.0 == address => run.insert(same),
+                other => {
+                    if let Some((other, places)) = other {
+                        by_block.insert(other, places);
+                    }
+                    let places = by_block
+                        .remove(&address)
+                        .unwrap_or_else(|| vec![u32::MAX; block.len()]);
+                    run.insert((address, places))
                 }
+            };
+            if let Some(place) = places.get_mut(index) {
+                *place = i as u32;
             }
+        }
+        if let Some((address, places)) = run {
+            by_block.insert(address, places);
         }
         JobRows {
             by_block,
