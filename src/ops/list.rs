@@ -29,13 +29,16 @@ use tokio::sync::mpsc::{
 };
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use crate::s3::{ErrorKind, S3, S3Error, Upload, UploadMarker, UploadPage};
+use crate::s3::{ErrorKind, MAX_PAGE, S3, S3Error, Upload, UploadMarker, UploadPage};
 
 /// Where keys are split into sub-prefixes, as in the console's folders.
 pub const DELIMITER: char = '/';
 
 /// ListMultipartUploads requests in flight at once, for one listing.
 pub const PAGES_IN_FLIGHT: usize = 16;
+
+/// The first delimiter page's size where sub-prefixes are expected.
+const DISCOVERY_PAGE: i32 = 100;
 
 /// A piece is split only when its rows average at least this many per sub-prefix.
 const ROWS_PER_PREFIX_TO_SPLIT: usize = 4;
@@ -237,19 +240,14 @@ impl Lister {
         prefix: &str,
         delimiter: bool,
         after: Option<&UploadMarker>,
+        size: Option<i32>,
     ) -> Result<Option<UploadPage>, S3Error> {
         let delimiter = delimiter.then(|| DELIMITER.to_string());
         let request = async {
             let _slot = self.slots.acquire().await;
             self.counts.requests.fetch_add(1, AtomicOrdering::Relaxed);
             self.s3
-                .list_uploads_page(
-                    &self.bucket,
-                    prefix,
-                    delimiter.as_deref(),
-                    after,
-                    self.page_size,
-                )
+                .list_uploads_page(&self.bucket, prefix, delimiter.as_deref(), after, size)
                 .await
         };
         tokio::select! {
@@ -279,7 +277,7 @@ impl Lister {
     ) -> Result<(), S3Error> {
         loop {
             let Some(page) = self
-                .page(&range.prefix, false, range.after.as_ref())
+                .page(&range.prefix, false, range.after.as_ref(), self.page_size)
                 .await?
             else {
                 return Ok(());
@@ -295,7 +293,7 @@ impl Lister {
                 _ => return Ok(()),
             }
             if worth_splitting(count, spread) {
-                match self.split(range, group_size(spread), out).await? {
+                match self.split(range, spread, out).await? {
                     Some(unreadable) => range = unreadable,
                     None => return Ok(()),
                 }
@@ -309,9 +307,19 @@ impl Lister {
     async fn split(
         self: &Arc<Self>,
         mut range: Range,
-        group: usize,
+        spread: usize,
         out: &UnboundedSender<Piece>,
     ) -> Result<Option<Range>, S3Error> {
+        let group = group_size(spread);
+        // Where sub-prefixes are expected, the first pages are small: Garage reads up to a
+        // page of keys under each prefix it rolls up, so a full page would read most of the
+        // bucket before the first sub-range could start. Pages grow while there is more.
+        let full = self.page_size.unwrap_or(MAX_PAGE);
+        let mut size = if spread > 0 {
+            DISCOVERY_PAGE.min(full)
+        } else {
+            full
+        };
         let Some(start) = range.after.clone() else {
             return Ok(None);
         };
@@ -331,7 +339,10 @@ impl Lister {
             boundary = Boundary::Prefix(inside.to_owned());
         }
         loop {
-            let page = match self.page(&range.prefix, true, range.after.as_ref()).await {
+            let page = match self
+                .page(&range.prefix, true, range.after.as_ref(), Some(size))
+                .await
+            {
                 Ok(Some(page)) => page,
                 Ok(None) => return Ok(None),
                 // A key XML cannot carry raw: the plain listing encodes it. What is already
@@ -422,6 +433,7 @@ impl Lister {
                 Some(next) if !ended && range.holds(&next.key) => range.advance(next)?,
                 _ => return Ok(None),
             }
+            size = size.saturating_mul(2).min(full);
         }
     }
 
