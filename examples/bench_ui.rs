@@ -285,7 +285,11 @@ async fn main() -> Result<(), Error> {
         for c in "2025-07".chars() {
             typed.push(c);
             bench
-                .key(&format!("filter keystroke '{c}'"), KeyCode::Char(c), true)
+                .key(
+                    &format!("filter keystroke -> {typed:?}"),
+                    KeyCode::Char(c),
+                    true,
+                )
                 .await?;
         }
         bench

@@ -200,7 +200,7 @@ impl App {
                 self.now = now;
                 self.millis = millis;
                 if let Some(view) = &mut self.bucket {
-                    view.uploads.table.prepare();
+                    view.uploads.table.prepare(UPLOAD_SORTS.len());
                 }
                 vec![]
             }

@@ -189,7 +189,17 @@ impl Row for UploadRow {
             let wanted = keep.iter().filter(|k| **k).count();
             let Some(block) = block.filter(|b| !finders.is_empty() && wanted * 4 > b.len()) else {
                 for (row, keep) in rows.iter().zip(keep) {
-                    *keep = *keep && row.matches(filter, now);
+                    *keep =
+                        *keep
+                            && match row.upload.block() {
+                                Some((block, index)) => {
+                                    filter.words().iter().zip(&finders).all(|(word, finder)| {
+                                        block.key_contains(index, word, finder)
+                                    }) && (!filter.has_age()
+                                        || filter.matches_age(row.upload.initiated(), now))
+                                }
+                                None => row.matches(filter, now),
+                            };
                 }
                 continue;
             };
@@ -333,6 +343,13 @@ mod tests {
                 keys_in_order(&slow),
                 "column {column} descending {descending}"
             );
+
+            let mut prepared: Table<UploadRow> = Table::default();
+            prepared.replace(rows(), 0);
+            prepared.prepare(UPLOAD_SORTS.len()); // notes the size
+            prepared.prepare(UPLOAD_SORTS.len()); // works ahead
+            prepared.set_sort(column, descending);
+            assert_eq!(keys_in_order(&prepared), keys_in_order(&slow));
         }
     }
 }

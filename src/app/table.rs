@@ -149,6 +149,8 @@ pub struct Table<T> {
     pub page: Cell<usize>,
     /// The number of rows at the last [`Table::prepare`].
     prepared_len: usize,
+    /// Sort columns' ascending orders worked out since the rows last changed.
+    orders: Vec<(usize, Vec<u32>)>,
     /// The filters this view was narrowed from, each with its rows (`None`: the same rows as
     /// the next one), so that taking a character back costs no test at all.
     narrowed: Vec<(Filter, Option<Vec<u32>>)>,
@@ -171,6 +173,7 @@ impl<T> Default for Table<T> {
             page: Cell::new(10),
             narrowed: Vec::new(),
             prepared_len: 0,
+            orders: Vec::new(),
         }
     }
 }
@@ -178,6 +181,7 @@ impl<T> Default for Table<T> {
 impl<T: Row> Table<T> {
     pub fn clear(&mut self) {
         self.narrowed.clear();
+        self.orders.clear();
         self.items.clear();
         self.order.clear();
         self.view.clear();
@@ -191,6 +195,7 @@ impl<T: Row> Table<T> {
     pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
         let keep = self.selected_index();
         self.narrowed.clear();
+        self.orders.clear();
         self.items = items;
         self.order = (0..self.items.len() as u32).collect();
         self.sort_order();
@@ -202,6 +207,7 @@ impl<T: Row> Table<T> {
     pub fn extend(&mut self, rows: impl IntoIterator<Item = T>, now: Timestamp) {
         let start = self.items.len();
         self.narrowed.clear();
+        self.orders.clear();
         self.items.extend(rows);
         for index in start..self.items.len() {
             self.order.push(index as u32);
@@ -345,14 +351,22 @@ impl<T: Row> Table<T> {
         self.needs_sort = false;
     }
 
-    /// Notes each row's place in key order while the table is idle (the event loop's clock
-    /// calls this), so that a sort by another column finds it ready. Skipped while rows are
-    /// still arriving: every page would make it stale.
-    pub fn prepare(&mut self) {
+    /// Work done ahead while the table is idle (the event loop's clock calls this): each
+    /// row's place in key order, then the order of every one of `columns` sort columns, so
+    /// that a sort key finds its order ready (4 bytes a row per column). Skipped while rows
+    /// are still arriving: every page would make it stale.
+    pub fn prepare(&mut self, columns: usize) {
         if self.items.len() != self.prepared_len {
             self.prepared_len = self.items.len();
-        } else if !self.ranks_valid() {
+            return;
+        }
+        if !self.ranks_valid() {
             self.remember_ranks();
+        }
+        for column in 1..columns {
+            if !self.orders.iter().any(|(c, _)| *c == column) {
+                let _ = self.sorted_by(column);
+            }
         }
     }
 
@@ -408,9 +422,16 @@ impl<T: Row> Table<T> {
     /// Sorts every row. Rows that arrived since the last sort are a short unsorted tail after a
     /// long sorted run, which the stable sort merges in close to linear time.
     fn sort_order(&mut self) {
-        let (items, column, descending) = (&self.items, self.sort, self.descending);
+        let (column, descending) = (self.sort, self.descending);
+        let by_rank = self.ranks_valid() && column == 0;
+        let remembered = if by_rank {
+            None
+        } else {
+            self.sorted_by(column)
+        };
+        let items = &self.items;
         let n = items.len();
-        if self.ranks_valid() && column == 0 {
+        if by_rank {
             // Back to column 0: every item's place is already known.
             self.order.resize(n, 0);
             for (item, &rank) in self.ranks.iter().enumerate() {
@@ -421,34 +442,7 @@ impl<T: Row> Table<T> {
                 };
                 self.order[position] = item as u32;
             }
-        } else if self.ranks_valid()
-            && items
-                .first()
-                .is_some_and(|a| a.compare_primary(a, column).is_some())
-        {
-            // Numbers first, the column's own comparison on ties, then the cached rank:
-            // the same order as `compare`, without comparing keys.
-            let (hints, exact) = T::sort_hints(items, column);
-            let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
-            if exact.contains(&false) {
-                // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put
-                // right any run of equal hints that the column's own order disagrees with.
-                let primary = |a: &u32, b: &u32| {
-                    let (x, y) = (&items[*a as usize], &items[*b as usize]);
-                    x.compare_primary(y, column).unwrap_or(Ordering::Equal)
-                };
-                for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
-                    let all_exact = run.iter().all(|&i| exact[i as usize]);
-                    if !all_exact
-                        && run
-                            .windows(2)
-                            .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
-                    {
-                        // Stable: equal values keep their rank order.
-                        sort_few_values(run, primary);
-                    }
-                }
-            }
+        } else if let Some(mut order) = remembered {
             if descending {
                 order.reverse();
             }
@@ -475,6 +469,47 @@ impl<T: Row> Table<T> {
         self.remember_ranks();
     }
 
+    /// Every item in `column`'s ascending order: remembered from an earlier sort or from
+    /// [`Table::prepare`], or by hint and rank; `None` without ranks or the column's shortcut.
+    fn sorted_by(&mut self, column: usize) -> Option<Vec<u32>> {
+        if let Some((_, order)) = self.orders.iter().find(|(c, _)| *c == column) {
+            return Some(order.clone());
+        }
+        let items = &self.items;
+        let usable = self.ranks_valid()
+            && items
+                .first()
+                .is_some_and(|a| a.compare_primary(a, column).is_some());
+        if !usable {
+            return None;
+        }
+        // Numbers first, the column's own comparison on ties, then the cached rank: the same
+        // order as `compare`, without comparing keys.
+        let (hints, exact) = T::sort_hints(items, column);
+        let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
+        if exact.contains(&false) {
+            // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put right
+            // any run of equal hints that the column's own order disagrees with.
+            let primary = |a: &u32, b: &u32| {
+                let (x, y) = (&items[*a as usize], &items[*b as usize]);
+                x.compare_primary(y, column).unwrap_or(Ordering::Equal)
+            };
+            for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
+                let all_exact = run.iter().all(|&i| exact[i as usize]);
+                if !all_exact
+                    && run
+                        .windows(2)
+                        .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
+                {
+                    // Stable: equal values keep their rank order.
+                    sort_few_values(run, primary);
+                }
+            }
+        }
+        self.orders.push((column, order.clone()));
+        Some(order)
+    }
+
     fn reselect(&mut self, item: Option<usize>) {
         let position = item.and_then(|item| self.view.iter().position(|&i| i as usize == item));
         self.selected = position
@@ -487,6 +522,7 @@ impl<T: Row> Table<T> {
     pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, _now: Timestamp) {
         self.settle();
         self.narrowed.clear();
+        self.orders.clear();
         let selected = self.selected;
         // Old index -> new index (u32::MAX for a removed row): the order survives, no re-sort.
         let mut next = 0u32;
@@ -546,23 +582,29 @@ fn test_rows<T: Sync>(items: &[T], keep: &mut [bool], test: impl Fn(&[T], &mut [
     });
 }
 
-/// Items in order of hint, then rank: the items taken in rank order, then sorted stably by
-/// their hint's place among the hints, with a radix sort (a few linear passes, not n log n
+/// Items in order of hint, then rank: the items put in rank order, then sorted stably by their
+/// hint's place among the hints with a radix sort (a few linear passes, not n log n
 /// comparisons).
 fn sort_by_hint_and_rank(hints: &[u64], ranks: &[u32]) -> Vec<u32> {
-    let mut by_rank = vec![0u32; ranks.len()];
-    for (item, &rank) in ranks.iter().enumerate() {
-        if let Some(slot) = by_rank.get_mut(rank as usize) {
-            *slot = item as u32;
+    let Some(place) = places(hints) else {
+        let mut by_rank = vec![0u32; ranks.len()];
+        for (item, &rank) in ranks.iter().enumerate() {
+            if let Some(slot) = by_rank.get_mut(rank as usize) {
+                *slot = item as u32;
+            }
+        }
+        by_rank.sort_by_key(|&item| hints[item as usize]);
+        return by_rank;
+    };
+    // Each item written to its rank's slot with its place above it: items and hints are read
+    // front to back, a million random reads avoided.
+    let mut packed = vec![0u64; ranks.len()];
+    for (item, (&rank, &hint)) in ranks.iter().zip(hints).enumerate() {
+        if let Some(slot) = packed.get_mut(rank as usize) {
+            *slot = u64::from(place(hint)) << 32 | item as u64;
         }
     }
-    match places(hints) {
-        Some(place) => radix_sort(by_rank, |item| place(hints[item as usize])),
-        None => {
-            by_rank.sort_by_key(|&item| hints[item as usize]);
-            by_rank
-        }
-    }
+    radix_sort(packed)
 }
 
 /// A hint's place among all hints, in 32 bits: its distance from the lowest hint, or for
@@ -597,18 +639,19 @@ fn places(hints: &[u64]) -> Option<impl Fn(u64) -> u32> {
     })
 }
 
-/// A stable least-significant-digit radix sort of `items` by `key`, in as few passes as the
-/// keys' bits allow with at most 4,096 buckets (a start time over a few weeks: two passes).
-fn radix_sort(items: Vec<u32>, key: impl Fn(u32) -> u32) -> Vec<u32> {
-    let mut packed: Vec<u64> = items
-        .iter()
-        .map(|&item| u64::from(key(item)) << 32 | u64::from(item))
-        .collect();
+/// A stable least-significant-digit radix sort of `packed` (a key above an item in the low 32
+/// bits) by key, in as few passes as the keys' bits allow with at most 4,096 buckets (a start
+/// time over a few weeks: two passes); returns the items.
+fn radix_sort(mut packed: Vec<u64>) -> Vec<u32> {
     let highest = packed.iter().map(|&value| value >> 32).max().unwrap_or(0);
     let bits = u64::BITS - highest.leading_zeros();
-    let passes = bits.div_ceil(12).max(1);
-    let width = bits.div_ceil(passes).max(1);
-    let mut spare = vec![0u64; packed.len()];
+    let passes = bits.div_ceil(12);
+    let width = bits.div_ceil(passes.max(1)).max(1);
+    let mut spare = if passes > 0 {
+        vec![0u64; packed.len()]
+    } else {
+        Vec::new()
+    };
     let mut counts = vec![0usize; 1 << width];
     for pass in 0..passes {
         let shift = 32 + pass * width;

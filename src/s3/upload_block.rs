@@ -188,6 +188,17 @@ impl UploadBlock {
         }
     }
 
+    /// Whether key `index` contains `word` (lowercase; ASCII letters match either case), which
+    /// `finder` searches for.
+    pub fn key_contains(&self, index: usize, word: &str, finder: &Finder<'_>) -> bool {
+        let key = self.key(index);
+        if self.lowercase || !word.bytes().any(|b| b.is_ascii_alphabetic()) {
+            finder.find(key.as_bytes()).is_some()
+        } else {
+            contains_ignore_case(key, word)
+        }
+    }
+
     /// Clears `hits[i]` for every key that does not contain `word` (lowercase; ASCII letters
     /// match either case). `finder` searches for `word`: where case cannot matter, one pass
     /// over all the block's keys finds them, instead of a search per key.
