@@ -282,6 +282,7 @@ async fn main() -> Result<(), Error> {
                 )
                 .await?;
         }
+        typed.clear();
         for c in "2025-07".chars() {
             typed.push(c);
             bench
