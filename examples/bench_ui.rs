@@ -76,6 +76,7 @@ fn synthetic_upload(i: usize, now: i64, classes: &[Arc<str>]) -> Upload {
         upload_id: format!("{mix:016x}{:016x}{:016x}{:016x}", !mix, mix ^ 0xabc, i).into(),
         initiated: Some(now - (mix % (60 * DAY as u64)) as i64),
         storage_class: Some(classes[(mix >> 20) as usize % classes.len()].clone()),
+        key_undecodable: false,
     }
 }
 

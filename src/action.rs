@@ -3,10 +3,12 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::ops::delete::{DeleteReport, Refusal};
+use crate::ops::limit::Pace;
 use crate::ops::purge::{Progress, PurgeReport};
+use crate::ops::sizes::{Measured, ScanEvent};
 use crate::s3::{
     AbortOutcome, Bucket, BucketContents, Entry, LifecycleRule, RuleChange, S3Error, Timestamp,
-    Upload, UploadRef,
+    Upload, UploadParts, UploadRef, Written,
 };
 
 /// Identifies one listing request, so results for a pane the user already left are dropped.
@@ -45,6 +47,11 @@ pub enum Action {
         upload: UploadRef,
         result: Result<AbortOutcome, S3Error>,
     },
+    /// How an abort job is pacing itself: calls in flight, its limit, throttling so far.
+    Paced {
+        job: JobId,
+        pace: Pace,
+    },
     /// The job stopped: everything attempted has settled; `not_attempted` were never sent.
     JobFinished {
         job: JobId,
@@ -56,15 +63,40 @@ pub enum Action {
         bucket: String,
         result: Result<Vec<LifecycleRule>, S3Error>,
     },
-    /// A rule change was written; `result` holds the rules read back afterwards.
+    /// A rule change ended: refused or failed, or written (with the rules read back afterwards).
     LifecycleChanged {
         request: RequestId,
         bucket: String,
         change: RuleChange,
-        result: Result<Vec<LifecycleRule>, S3Error>,
+        result: Result<Written, S3Error>,
     },
     /// What a [`DeleteCommand`] reported.
     Delete(DeleteEvent),
+    /// What a [`SizeCommand`] reported.
+    Sizes(SizeEvent),
+}
+
+/// Sizes of uploads as they arrive, one variant per kind of news.
+#[derive(Debug)]
+pub enum SizeEvent {
+    /// News from a scan of every bucket.
+    Scan { scan: JobId, event: ScanEvent },
+    /// The scan started no new bucket and every bucket it started has reported.
+    ScanFinished { scan: JobId },
+    /// One upload of a `MeasureUploads` request, sized (`Ok(None)`: it is gone).
+    Measured {
+        request: RequestId,
+        bucket: String,
+        upload: UploadRef,
+        result: Measured,
+    },
+    /// Every part of one upload, for its details.
+    PartsRead {
+        request: RequestId,
+        bucket: String,
+        upload: UploadRef,
+        result: Result<UploadParts, S3Error>,
+    },
 }
 
 /// Progress and results of the delete commands, one variant per kind of news.
@@ -105,7 +137,7 @@ pub enum DeleteEvent {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadBuckets {
         request: RequestId,
@@ -129,16 +161,40 @@ pub enum Command {
         bucket: String,
         uploads: Vec<UploadRef>,
     },
-    /// Start nothing more for this job; in-flight calls finish.
+    /// Start nothing more for this job; in-flight calls finish. A second one also stops
+    /// what would follow (the count after a stopped Empty and delete).
     CancelJob {
         job: JobId,
     },
     Lifecycle(LifecycleCommand),
     Delete(DeleteCommand),
+    Sizes(SizeCommand),
+}
+
+/// Reading what uploads hold, in the background (answered by [`SizeEvent`]s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SizeCommand {
+    /// Size every upload of these buckets, a few buckets at a time, each in its own region;
+    /// stopped with `CancelJob { job: scan }`.
+    ScanBuckets { scan: JobId, buckets: Vec<Bucket> },
+    /// Size these uploads with the background workers; `first` puts them ahead of any
+    /// still waiting (the rows on screen). Stopped with `CancelRequest { request }`.
+    MeasureUploads {
+        request: RequestId,
+        bucket: String,
+        uploads: Vec<Upload>,
+        first: bool,
+    },
+    /// Every part of one upload, at once (the user asked).
+    ReadParts {
+        request: RequestId,
+        bucket: String,
+        upload: Upload,
+    },
 }
 
 /// Reading and changing lifecycle rules (answered by `LifecycleLoaded` and `LifecycleChanged`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LifecycleCommand {
     Load {
         request: RequestId,

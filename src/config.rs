@@ -18,6 +18,8 @@ pub struct Config {
     pub concurrency: Option<usize>,
     /// Uploads asked for per ListMultipartUploads page (1–1000).
     pub page_size: Option<i32>,
+    /// Storage price in USD per GB-month, for the cost estimate of incomplete uploads.
+    pub price_per_gb_month: Option<f64>,
 }
 
 pub const EXAMPLE: &str = include_str!("../assets/config.example.toml");
@@ -65,6 +67,13 @@ impl Config {
         {
             return Err(format!("page_size must be 1–1000, not {size}"));
         }
+        if let Some(price) = config.price_per_gb_month
+            && !(price.is_finite() && price >= 0.0)
+        {
+            return Err(format!(
+                "price_per_gb_month must be a price of 0 or more, not {price}"
+            ));
+        }
         if config.concurrency == Some(0) {
             return Err("concurrency must be at least 1".into());
         }
@@ -79,7 +88,19 @@ mod tests {
     #[test]
     fn the_example_parses() {
         let config = Config::parse(EXAMPLE).expect("example config");
-        assert_eq!(config.concurrency, Some(32));
+        assert_eq!(config.concurrency, Some(256));
+        assert_eq!(config.price_per_gb_month, None);
+    }
+
+    #[test]
+    fn a_price_per_gb_month_is_read_and_a_negative_one_refused() {
+        let config = Config::parse("price_per_gb_month = 0.0125").expect("price");
+        assert_eq!(config.price_per_gb_month, Some(0.0125));
+        assert!(
+            Config::parse("price_per_gb_month = -1.0")
+                .expect_err("negative")
+                .contains("price_per_gb_month")
+        );
     }
 
     #[test]

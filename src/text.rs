@@ -40,6 +40,18 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Bytes that are mostly text: each valid UTF-8 run [`escape`]d, each invalid byte as `\xff`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape(chunk.valid()));
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
 /// Escaped, then cut to at most `width` columns, ending in `…` when cut.
 pub fn fit(text: &str, width: usize) -> String {
     let text = escape(text);
@@ -127,6 +139,13 @@ mod tests {
         assert_eq!(escape("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(escape("\u{7f}\u{85}"), "\\x7f\\x85");
         assert!(matches!(escape("plain/key.txt"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn invalid_utf8_bytes_are_escaped_and_the_text_around_them_kept() {
+        assert_eq!(escape_bytes(b"bad-\xff.bin"), "bad-\\xff.bin");
+        assert_eq!(escape_bytes(b"\xe6\x97\xa5\xc3"), "日\\xc3");
+        assert_eq!(escape_bytes(b"esc\x1b\xfe"), "esc\\x1b\\xfe");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct Settings {
     pub read_only: bool,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// USD per GB-month, for the cost estimate.
+    pub price_per_gb_month: f64,
 }
 
 /// Runs the console until the user quits. The terminal is restored on every way out.
@@ -47,7 +49,9 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
         Some(path) => Keymap::load(&path).map_err(|err| eyre!(err))?,
         None => Keymap::default(),
     };
-    let mut app = App::new(location, settings.read_only, unix_now()).with_keymap(keymap);
+    let mut app = App::new(location, settings.read_only, unix_now())
+        .with_keymap(keymap)
+        .with_price(settings.price_per_gb_month);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut tasks = Tasks::new(s3, tx);
     tasks.concurrency = settings.concurrency;
@@ -55,10 +59,27 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
 
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    restore_mouse_on_panic();
+    // Test scaffolding, in debug builds only: tests/pty_console.rs makes the console panic
+    // to see the terminal given back whole.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("PARTSWEEP_PANIC_FOR_TEST").is_some() {
+        panic!("PARTSWEEP_PANIC_FOR_TEST is set");
+    }
     let result = event_loop(&mut terminal, &mut app, &mut tasks, &mut rx).await;
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::try_restore()?;
     result
+}
+
+/// ratatui's panic hook leaves raw mode and the alternate screen, then calls color-eyre's
+/// report; mouse capture is ours to turn off, first, or the shell receives mouse events.
+fn restore_mouse_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
 }
 
 async fn event_loop(

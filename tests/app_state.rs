@@ -25,6 +25,7 @@ fn upload(key: &str, id: &str, age_days: i64) -> Upload {
         upload_id: id.into(),
         initiated: Some(NOW - age_days * 86_400),
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -35,6 +36,7 @@ fn file(key: &str) -> Entry {
         size: 10,
         modified: Some(NOW),
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -45,6 +47,7 @@ fn folder(key: &str) -> Entry {
         size: 0,
         modified: None,
         storage_class: None,
+        key_undecodable: false,
     }
 }
 
@@ -448,4 +451,167 @@ fn quit_and_ctrl_c() {
         ratatui::crossterm::event::KeyModifiers::CONTROL,
     )));
     assert!(app.quit);
+}
+
+/// Two keys whose fixed-key `DefaultHasher` fingerprints of (key, upload id) collide, found by
+/// a birthday search (as an uploader could): the job's row map must still tell them apart.
+const COLLIDING_KEYS: [&str; 2] = ["evil/b18949232b3c3677", "evil/2c51dc60a43a6cac"];
+const COLLIDING_ID: &str = "2f1c9a";
+
+#[test]
+fn uploads_whose_fingerprints_collide_are_each_marked_and_removed_as_aborted() {
+    let (mut app, _) = opened(vec![
+        upload(COLLIDING_KEYS[0], COLLIDING_ID, 1),
+        upload(COLLIDING_KEYS[1], COLLIDING_ID, 1),
+    ]);
+    press(&mut app, "a");
+    let commands = press(&mut app, "dy");
+    let [Command::AbortUploads { job, uploads, .. }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(uploads.len(), 2);
+    let states = |app: &App| -> Vec<RowState> {
+        let view = app.bucket.as_ref().expect("open bucket");
+        view.uploads.table.items.iter().map(|r| r.state).collect()
+    };
+    assert_eq!(states(&app), [RowState::Aborting, RowState::Aborting]);
+    for upload in uploads {
+        app.update(Action::Aborted {
+            job: *job,
+            upload: upload.clone(),
+            result: Ok(AbortOutcome::Aborted),
+        });
+    }
+    assert_eq!(states(&app), [RowState::Done, RowState::Done]);
+    app.update(Action::JobFinished {
+        job: *job,
+        not_attempted: vec![],
+    });
+    assert!(
+        visible_keys(&app).is_empty(),
+        "both were aborted: {:?}",
+        visible_keys(&app)
+    );
+}
+
+#[test]
+fn clear_all_after_a_failed_page_refuses_and_offers_to_read_the_list_again() {
+    let (mut app, _) = opened(vec![]);
+    press(&mut app, "r");
+    let request = uploads_request(&app);
+    app.update(Action::UploadsPage {
+        request,
+        result: Ok(vec![upload("a", "1", 1), upload("b", "2", 1)]),
+        done: false,
+    });
+    app.update(Action::UploadsPage {
+        request,
+        result: Err(S3Error::new(ErrorKind::Transient, "connection reset")),
+        done: true,
+    });
+    assert!(press(&mut app, "D").is_empty());
+    assert!(app.modals.is_empty(), "no offer to abort a partial list");
+    let toast = app.toast.as_ref().expect("a toast says why");
+    assert!(
+        toast.text.contains("complete list") && toast.text.contains("r reads it again"),
+        "{}",
+        toast.text
+    );
+    let commands = press(&mut app, "r");
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::LoadUploads { .. })),
+        "{commands:?}"
+    );
+}
+
+fn undecodable(encoded: &str, id: &str) -> Upload {
+    Upload {
+        key_undecodable: true,
+        ..upload(encoded, id, 1)
+    }
+}
+
+#[test]
+fn an_upload_whose_key_is_not_utf8_is_never_aborted_and_the_console_says_why() {
+    let (mut app, _) = opened(vec![undecodable("bad-%FF", "1"), upload("good", "2", 1)]);
+    assert!(press(&mut app, "d").is_empty());
+    assert!(app.modals.is_empty());
+    let toast = app.toast.as_ref().expect("a refusal");
+    assert!(
+        toast
+            .text
+            .starts_with("bad-\\xff (undecodable): this key is not UTF-8"),
+        "{}",
+        toast.text
+    );
+
+    press(&mut app, " ");
+    assert_eq!(app.bucket.as_ref().map(|v| v.marked), Some(0), "not marked");
+
+    press(&mut app, "D");
+    let Some(Modal::Confirm { body, .. }) = app.modal() else {
+        panic!("clear all asks about the others")
+    };
+    assert!(body[0].contains("Abort 1 incomplete upload"), "{body:?}");
+    assert!(
+        body.iter()
+            .any(|l| l.contains("1 upload whose key is not UTF-8 is left alone")),
+        "{body:?}"
+    );
+    let commands = press(&mut app, "y");
+    let [Command::AbortUploads { uploads, .. }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(uploads, &[UploadRef::new("good", "2")]);
+}
+
+#[test]
+fn a_file_or_folder_whose_key_is_not_utf8_is_never_deleted_or_opened() {
+    let (mut app, _) = opened(vec![]);
+    app.update(key(KeyCode::Char('1')));
+    let request = app
+        .bucket
+        .as_ref()
+        .map(|v| v.files.request)
+        .expect("bucket");
+    let undecodable = |entry: Entry| Entry {
+        key_undecodable: true,
+        ..entry
+    };
+    app.update(Action::FolderPage {
+        request,
+        result: Ok(vec![
+            undecodable(folder("dir%FF/")),
+            undecodable(file("bad-%FF")),
+        ]),
+        done: true,
+    });
+    app.settle();
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "the folder is not opened"
+    );
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.starts_with("dir\\xff/ (undecodable)")),
+        "{:?}",
+        app.toast
+    );
+    assert!(press(&mut app, "d").is_empty());
+    assert!(app.modals.is_empty());
+    app.update(key(KeyCode::Down));
+    press(&mut app, " ");
+    assert_eq!(app.deletion.marked_in("media"), 0, "not marked");
+    assert!(press(&mut app, "d").is_empty());
+    assert!(app.modals.is_empty());
+    assert!(
+        app.toast
+            .as_ref()
+            .is_some_and(|t| t.text.starts_with("bad-\\xff (undecodable)")),
+        "{:?}",
+        app.toast
+    );
 }

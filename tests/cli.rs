@@ -1,13 +1,15 @@
 //! The `partsweep` binary run headless, as a script would, against a real Garage server.
 
 mod common;
+mod proxy;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{CHILD_TIMEOUT, output_within_timeout, read_all, wait_or_kill};
 
 use partsweep::s3::ConnectOptions;
 use serde_json::Value;
@@ -82,55 +84,6 @@ fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
             ("XDG_CONFIG_HOME", config_home.path().display().to_string()),
         ],
         _config_home: config_home,
-    }
-}
-
-/// Longer than any command here takes on a busy machine; a hang fails the test instead of
-/// stalling the run.
-const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Waits for `child`, killing it and failing the test once it has run for [`CHILD_TIMEOUT`].
-fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for child") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} was still running after {CHILD_TIMEOUT:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        bytes
-    })
-}
-
-/// `Command::output`, with stdin closed and a timeout.
-fn output_within_timeout(command: &mut Command) -> Output {
-    let what = format!("{command:?}");
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stdout = read_all(child.stdout.take());
-    let stderr = read_all(child.stderr.take());
-    let status = wait_or_kill(&mut child, &what);
-    Output {
-        status,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
     }
 }
 
@@ -245,27 +198,14 @@ async fn upload_ids(s3: &partsweep::s3::S3, bucket: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// A listing of every bucket races with the other tests of this binary, which create and
-/// delete buckets on the same server: a bucket deleted between ListBuckets and the listing of
-/// its uploads fails with NoSuchBucket and makes the run partial (exit 3). Anything else must
-/// not fail, least of all one of `ours`.
-fn assert_only_vanished_buckets_failed(run: &Run, ours: &[&str]) {
-    match run.code {
-        0 => {}
-        3 => {
-            let errors: Vec<&str> = run
-                .stderr
-                .lines()
-                .filter(|line| line.starts_with("partsweep:"))
-                .collect();
-            assert!(!errors.is_empty(), "{run:?}");
-            for error in errors {
-                assert!(error.contains("NoSuchBucket"), "{run:?}");
-                assert!(ours.iter().all(|bucket| !error.contains(bucket)), "{run:?}");
-            }
-        }
-        _ => panic!("{run:?}"),
-    }
+/// A Garage of the test's own, for listings of every bucket: on the shared server another
+/// test may delete a bucket between ListBuckets and the listing of its uploads, and the run
+/// would be partial (exit 3) for a reason that has nothing to do with the test.
+async fn own_server() -> partsweep::demo::garage::GarageServer {
+    let binary = partsweep::demo::garage::find_binary(None).expect("garage binary");
+    partsweep::demo::garage::GarageServer::start(&binary)
+        .await
+        .expect("garage starts")
 }
 
 fn field<'a>(value: &'a Value, name: &str) -> &'a str {
@@ -276,33 +216,47 @@ fn field<'a>(value: &'a Value, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn buckets_lists_names_and_with_uploads_their_totals() {
-    let s3 = common::client().await;
+    let server = own_server().await;
+    let s3 = server.client().await;
     let bucket = common::bucket(&s3, "cli-buckets").await;
+    let empty = common::bucket(&s3, "cli-buckets-empty").await;
     let uploads = common::start_uploads(&s3, &bucket, "big/", 3).await;
     let (key, id) = &uploads[0];
     s3.upload_part(&bucket, key, id, 1, vec![b'x'; 1000])
         .await
         .expect("upload part");
+    let options = server.connect_options();
 
-    let table = partsweep(&["buckets"]);
+    let table = partsweep_at(&options, &["buckets"]);
     assert_eq!(table.code, 0, "{table:?}");
-    assert!(table.stdout.starts_with("NAME"), "{table:?}");
-    assert!(table.stdout.contains(&bucket), "{table:?}");
-
-    let json = partsweep(&["buckets", "--uploads", "--json"]);
-    assert_only_vanished_buckets_failed(&json, &[&bucket]);
-    let rows = json.json();
-    let row = rows
-        .as_array()
-        .expect("an array of buckets")
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("NAME"), "{table:?}");
+    let mut names: Vec<&str> = lines[1..]
         .iter()
-        .find(|row| row["name"] == bucket.as_str())
-        .expect("our bucket is listed");
-    assert_eq!(row["uploads"], 3);
-    assert_eq!(row["parts"], 1);
-    assert_eq!(row["bytes"], 1000);
-    assert!(row["oldest"].is_string(), "{row}");
-    assert!(row["created"].is_string(), "{row}");
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    names.sort();
+    let mut ours = [bucket.as_str(), empty.as_str()];
+    ours.sort();
+    assert_eq!(names, ours, "{table:?}");
+
+    let json = partsweep_at(&options, &["buckets", "--uploads", "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let rows = json.json();
+    let rows = rows.as_array().expect("an array of buckets");
+    assert_eq!(rows.len(), 2, "{json:?}");
+    let row = |name: &str| {
+        rows.iter()
+            .find(|row| row["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is listed: {json:?}"))
+    };
+    assert_eq!(row(&bucket)["uploads"], 3);
+    assert_eq!(row(&bucket)["parts"], 1);
+    assert_eq!(row(&bucket)["bytes"], 1000);
+    assert!(row(&bucket)["oldest"].is_string(), "{json:?}");
+    assert!(row(&bucket)["created"].is_string(), "{json:?}");
+    assert_eq!(row(&empty)["uploads"], 0);
+    assert!(row(&empty)["oldest"].is_null(), "{json:?}");
 }
 
 #[tokio::test]
@@ -364,10 +318,11 @@ async fn ls_shows_one_folder_level_in_every_format() {
 async fn uploads_json_matches_what_the_server_holds_and_tables_escape_hostile_keys() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "cli-uploads").await;
-    common::start_uploads(&s3, &bucket, "data/", 4).await;
+    let mut created = common::start_uploads(&s3, &bucket, "data/", 4).await;
     // Garage cannot send C0 escapes in its XML, so the hostile key uses a bidi override and a tab.
     let hostile = "weird/rtl-\u{202e}gpj.exe\tx";
-    s3.create_upload(&bucket, hostile).await.expect("upload");
+    let id = s3.create_upload(&bucket, hostile).await.expect("upload");
+    created.push((hostile.to_owned(), id));
 
     let json = partsweep(&["uploads", &bucket, "--json"]);
     assert_eq!(json.code, 0, "{json:?}");
@@ -382,12 +337,10 @@ async fn uploads_json_matches_what_the_server_holds_and_tables_escape_hostile_ke
             )
         })
         .collect();
-    let held: BTreeSet<(String, String)> = common::all_uploads(&s3, &bucket)
-        .await
-        .into_iter()
-        .map(|u| (u.key.to_string(), u.upload_id.to_string()))
-        .collect();
-    assert_eq!(listed, held);
+    // What the server answered when each upload was made, not another listing: a listing
+    // bug shared by both would hide itself.
+    assert_eq!(rows.len(), created.len(), "{json:?}");
+    assert_eq!(listed, created.into_iter().collect());
     assert!(
         listed.iter().any(|(key, _)| key == hostile),
         "keys are exact in JSON"
@@ -429,17 +382,28 @@ async fn uploads_json_matches_what_the_server_holds_and_tables_escape_hostile_ke
 
 #[tokio::test]
 async fn uploads_with_no_bucket_named_covers_every_bucket() {
-    let s3 = common::client().await;
+    let server = own_server().await;
+    let s3 = server.client().await;
     let first = common::bucket(&s3, "cli-all-a").await;
     let second = common::bucket(&s3, "cli-all-b").await;
-    common::start_uploads(&s3, &first, "", 2).await;
-    common::start_uploads(&s3, &second, "", 3).await;
+    let mut created = common::start_uploads(&s3, &first, "", 2).await;
+    created.extend(common::start_uploads(&s3, &second, "", 3).await);
 
-    let run = partsweep(&["uploads", "--jsonl"]);
-    assert_only_vanished_buckets_failed(&run, &[&first, &second]);
+    let run = partsweep_at(&server.connect_options(), &["uploads", "--jsonl"]);
+    assert_eq!(run.code, 0, "{run:?}");
     let rows = run.json_lines();
     let count_in = |bucket: &str| rows.iter().filter(|row| row["bucket"] == bucket).count();
-    assert_eq!((count_in(&first), count_in(&second)), (2, 3));
+    assert_eq!((count_in(&first), count_in(&second)), (2, 3), "{run:?}");
+    let listed: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            (
+                field(row, "key").to_owned(),
+                field(row, "upload_id").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, created.into_iter().collect(), "{run:?}");
 }
 
 #[tokio::test]
@@ -900,7 +864,7 @@ async fn lifecycle_takes_jsonl_and_no_color_and_refuses_bad_input_with_exit_2() 
     ];
     let table = partsweep(&prefixed);
     assert_eq!(table.code, 0, "{table:?}");
-    assert!(table.stdout.starts_with("ID"), "{table:?}");
+    assert!(table.stdout.starts_with("INDEX  ID"), "{table:?}");
     assert!(
         table.stdout.contains(&id) && table.stdout.contains("abort-tmp"),
         "{table:?}"
@@ -932,6 +896,91 @@ async fn lifecycle_takes_jsonl_and_no_color_and_refuses_bad_input_with_exit_2() 
     let listed = partsweep(&["lifecycle", b, "--jsonl", "--no-color"]);
     assert_eq!(listed.code, 0, "{listed:?}");
     assert_eq!(listed.json_lines().len(), 2, "{listed:?}");
+}
+
+/// An expiration rule and an abort rule, neither with an id: Garage accepts them.
+fn rules_without_ids() -> Vec<partsweep::s3::LifecycleRule> {
+    use aws_sdk_s3::types::{
+        ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    };
+    let expire = LifecycleRule::builder()
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .build()
+        .expect("rule");
+    let mut abort = partsweep::s3::LifecycleRule::new_abort("x", "", 7, true)
+        .expect("rule")
+        .sdk()
+        .clone();
+    abort.id = None;
+    [expire, abort]
+        .into_iter()
+        .map(partsweep::s3::LifecycleRule::from_sdk)
+        .collect()
+}
+
+#[tokio::test]
+async fn lifecycle_rm_refuses_an_id_several_rules_carry_and_takes_the_listed_index() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc-index").await;
+    let b = bucket.as_str();
+    let rules = rules_without_ids();
+    s3.put_lifecycle_rules(b, &rules).await.expect("put");
+
+    let rm = partsweep(&["lifecycle", b, "rm", ""]);
+    assert_eq!(rm.code, 2, "{rm:?}");
+    assert!(
+        rm.stderr
+            .contains("rule 1 (no id): prefix logs/; expire objects after 30 days")
+            && rm
+                .stderr
+                .contains("rule 2 (no id): whole bucket; abort incomplete uploads"),
+        "names both rules: {rm:?}"
+    );
+    assert!(rm.stderr.contains("--index"), "{rm:?}");
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), rules);
+
+    let table = partsweep(&["lifecycle", b]);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("INDEX  ID"), "{table:?}");
+    assert!(lines[2].trim_start().starts_with("2  (no id)"), "{table:?}");
+    let listed = partsweep(&["lifecycle", b, "--json"]).json();
+    assert_eq!(listed[1]["index"], 2, "{listed}");
+    assert_eq!(listed[1]["abort_days"], 7, "{listed}");
+
+    let rm = partsweep(&["lifecycle", b, "rm", "--index", "2", "--json"]);
+    assert_eq!(rm.code, 0, "{rm:?}");
+    assert_eq!(s3.lifecycle_rules(b).await.expect("rules"), rules[..1]);
+}
+
+#[tokio::test]
+async fn a_lifecycle_change_whose_read_back_fails_is_written_with_a_warning_and_exit_0() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-lc-readback").await;
+    let b = bucket.as_str();
+    // Garage stores this id, then answers every read with XML no client can parse.
+    let add = partsweep(&[
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "3",
+        "--id",
+        "bad\u{1}id",
+    ]);
+    assert_eq!(add.code, 0, "{add:?}");
+    assert!(
+        add.stderr.contains("warning: changed rule")
+            && add.stderr.contains("written; could not read back:"),
+        "{add:?}"
+    );
+    assert!(!add.stderr.contains("cannot change"), "{add:?}");
+    assert!(
+        s3.lifecycle_rules(b).await.is_err(),
+        "the rule is on the server"
+    );
+    s3.put_lifecycle_rules(b, &[]).await.expect("clean up");
 }
 
 #[tokio::test]
@@ -1152,4 +1201,231 @@ fn missing_credentials_are_explained_not_crashed_on() {
         stderr.contains("AWS_ACCESS_KEY_ID"),
         "a hint says what to set: {stderr}"
     );
+}
+
+#[tokio::test]
+async fn verbose_logs_every_s3_call_with_its_bucket_key_status_and_time() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-verbose").await;
+    let uploads = common::start_uploads(&s3, &bucket, "logged/", 1).await;
+    let (key, id) = &uploads[0];
+
+    let listing = partsweep(&["-v", "uploads", &bucket, "--json"]);
+    assert_eq!(listing.code, 0, "{listing:?}");
+    let logged = |run: &Run, operation: &str, key: &str| {
+        run.stderr.lines().any(|line| {
+            line.contains(&format!("{operation} bucket={bucket} key={key} status="))
+                && line.ends_with("ms")
+        })
+    };
+    assert!(
+        logged(&listing, "ListMultipartUploads", "") && listing.stderr.contains("status=200"),
+        "{listing:?}"
+    );
+    assert!(
+        listing
+            .json()
+            .as_array()
+            .is_some_and(|rows| rows.len() == 1),
+        "the log stays on stderr: {listing:?}"
+    );
+
+    let abort = partsweep(&["-v", "abort", &bucket, key, id]);
+    assert_eq!(abort.code, 0, "{abort:?}");
+    assert!(logged(&abort, "AbortMultipartUpload", key), "{abort:?}");
+
+    let quiet = partsweep(&["uploads", &bucket]);
+    assert!(!quiet.stderr.contains("ListMultipartUploads"), "{quiet:?}");
+}
+
+/// What a server says reaches stderr escaped, in one line; JSON carries it exactly. (The SDK
+/// cannot read an error body with a raw ESC, which XML forbids; an 8-bit CSI, a newline and a
+/// direction override are valid XML and do reach partsweep.)
+#[tokio::test]
+async fn a_hostile_server_error_is_escaped_on_stderr_and_exact_in_json() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-hostile-error").await;
+    let hostile_code = "Denied\u{9b}2J\u{202e}exe.txt\nsecond line";
+    let proxy = proxy::Proxy::start(
+        &common::options(),
+        proxy::Rules {
+            storm: Some(proxy::Storm {
+                share: 1.0,
+                status: 403,
+                code: hostile_code.into(),
+                limit: None,
+            }),
+            ..proxy::Rules::default()
+        },
+    );
+    let raw = ['\u{9b}', '\u{202e}'];
+
+    let listing = partsweep_at(&proxy.options(), &["uploads", &bucket]);
+    assert_eq!(listing.code, 1, "{listing:?}");
+    assert!(!listing.stderr.contains(raw), "{listing:?}");
+    assert!(
+        listing
+            .stderr
+            .contains("(Denied\\x9b2J\\u{202e}exe.txt\\nsecond line)"),
+        "{listing:?}"
+    );
+    assert_eq!(listing.stderr.lines().count(), 1, "{listing:?}");
+
+    let abort = partsweep_at(&proxy.options(), &["abort", &bucket, "k", "id", "--json"]);
+    assert_eq!(abort.code, 1, "{abort:?}");
+    assert!(!abort.stderr.contains(raw), "{abort:?}");
+    let error = abort.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains(hostile_code),
+        "JSON keeps the server's words exactly: {abort:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rule_held_by_the_server_is_quoted_escaped_in_warnings() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-hostile-rule").await;
+    let b = bucket.as_str();
+    s3.change_lifecycle(
+        b,
+        &partsweep::s3::RuleChange::AddAbort {
+            id: "hostile".into(),
+            prefix: "tmp/\u{202e}gpj.exe".into(),
+            days: 3,
+            enabled: true,
+        },
+    )
+    .await
+    .expect("a rule with a bidi override in its prefix");
+
+    let add = partsweep(&[
+        "lifecycle",
+        b,
+        "add-abort",
+        "--days",
+        "5",
+        "--prefix",
+        "tmp/",
+    ]);
+    assert_eq!(add.code, 0, "{add:?}");
+    assert!(add.stderr.contains("overlaps rule"), "{add:?}");
+    assert!(!add.stderr.contains('\u{202e}'), "{add:?}");
+    assert!(add.stderr.contains("tmp/\\u{202e}gpj.exe"), "{add:?}");
+}
+
+#[tokio::test]
+async fn one_unreadable_upload_keeps_the_totals_of_uploads_parts_and_buckets_uploads() {
+    // A server of its own: `buckets --uploads` reads every bucket, and other tests delete theirs.
+    let server = own_server().await;
+    let s3 = server.client().await;
+    let options = server.connect_options();
+    let bucket = common::bucket(&s3, "cli-unreadable").await;
+    let plain = common::start_uploads(&s3, &bucket, "plain/", 2).await;
+    for (key, id) in &plain {
+        s3.upload_part(&bucket, key, id, 1, vec![b'x'; 700])
+            .await
+            .expect("upload part");
+    }
+    // Garage creates this upload, but its ListParts answer carries the raw ESC: unparseable.
+    let hostile = "esc-\x1b[31mred\x1b[0m.bin";
+    let _ = s3.create_upload(&bucket, hostile).await;
+
+    let run = partsweep_at(&options, &["uploads", &bucket, "--parts", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("could not be read"), "{run:?}");
+    let rows = run.json();
+    let rows = rows.as_array().expect("array");
+    assert_eq!(rows.len(), 3, "{run:?}");
+    let unreadable = rows
+        .iter()
+        .find(|row| row["key"] == hostile)
+        .expect("the hostile upload is listed");
+    assert!(unreadable["parts"].is_null() && unreadable["bytes"].is_null());
+    assert!(unreadable["size_error"].is_string(), "{unreadable}");
+    for row in rows.iter().filter(|row| row["key"] != hostile) {
+        assert_eq!(
+            (row["parts"].as_u64(), row["bytes"].as_u64()),
+            (Some(1), Some(700))
+        );
+        assert!(row["last_activity"].is_string(), "{row}");
+        assert!(row.get("size_error").is_none(), "{row}");
+    }
+
+    let table = partsweep_at(&options, &["uploads", &bucket, "--parts"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let header = table.stdout.lines().next().unwrap_or_default();
+    assert!(header.contains("LAST ACTIVITY"), "{table:?}");
+
+    let buckets = partsweep_at(&options, &["buckets", "--uploads", "--json"]);
+    assert_eq!(buckets.code, 0, "{buckets:?}");
+    assert!(buckets.stderr.contains("estimate"), "{buckets:?}");
+    let all = buckets.json();
+    let row = all
+        .as_array()
+        .expect("an array of buckets")
+        .iter()
+        .find(|row| row["name"] == bucket.as_str())
+        .expect("our bucket is listed");
+    assert_eq!(row["uploads"], 3, "{row}");
+    assert_eq!(row["size_unknown"], 1, "{row}");
+    assert_eq!(
+        (row["parts"].as_u64(), row["bytes"].as_u64()),
+        (Some(2), Some(1_400))
+    );
+    assert!(row.get("error").is_none(), "{row}");
+}
+
+#[tokio::test]
+async fn clear_skip_active_leaves_an_upload_that_just_received_a_part() {
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "cli-active").await;
+    let idle = s3.create_upload(&bucket, "idle.bin").await.expect("upload");
+    let running = s3
+        .create_upload(&bucket, "running.bin")
+        .await
+        .expect("upload");
+    // Both started 3 s ago; one gets a part now. Times have one-second resolution, so a 2 s
+    // window leaves a second of margin on both sides.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    s3.upload_part(&bucket, "running.bin", &running, 1, vec![b'r'; 10])
+        .await
+        .expect("upload part");
+
+    let dry = partsweep(&[
+        "clear",
+        &bucket,
+        "--skip-active",
+        "2s",
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let report = dry.json();
+    assert_eq!(report["skip_active_seconds"], 2);
+    assert_eq!(report["summary"]["skipped_active"], 1, "{dry:?}");
+    assert!(dry.stderr.contains("leaving out 1 uploads"), "{dry:?}");
+
+    let run = partsweep(&["clear", &bucket, "--skip-active", "2s", "--yes", "--jsonl"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let outcomes: BTreeSet<(String, String)> = run
+        .json_lines()
+        .iter()
+        .map(|row| {
+            (
+                field(row, "upload_id").to_owned(),
+                field(row, "outcome").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        BTreeSet::from([
+            (idle.clone(), "aborted".to_owned()),
+            (running.clone(), "skipped_active".to_owned()),
+        ])
+    );
+    assert_eq!(upload_ids(&s3, &bucket).await, BTreeSet::from([running]));
 }

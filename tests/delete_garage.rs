@@ -241,6 +241,7 @@ async fn rb(s3: &S3, bucket: &str, force: bool, read_only: bool) -> std::process
         read_only,
         concurrency: 8,
         page_size: None,
+        price_per_gb_month: partsweep::ops::cost::DEFAULT_PRICE_PER_GB_MONTH,
     };
     let mut ctx = Context::new(s3.clone(), &settings, Format::Json, true);
     let args = rb::RbArgs {

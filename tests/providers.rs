@@ -7,7 +7,7 @@ mod common;
 mod proxy;
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use futures::TryStreamExt;
 use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{
-    ConnectOptions, ErrorKind, LifecycleRule, ObjectId, RequestChecksums, RuleChange, S3,
+    ConnectOptions, ErrorKind, LifecycleRule, ObjectId, RequestChecksums, RuleChange, RuleRef, S3,
 };
 use proxy::{Outcome, Proxy, Rules};
 use tokio_util::sync::CancellationToken;
@@ -295,55 +295,47 @@ async fn lifecycle_rules_are_added_edited_and_deleted() {
     for server in BOTH {
         let bucket = seeded_bucket("lc", 0).await;
         let s3 = server.client().await;
-        let added = s3
-            .change_lifecycle(
-                &bucket,
-                &RuleChange::AddAbort {
-                    id: "abort-7d".into(),
-                    prefix: String::new(),
-                    days: 7,
-                    enabled: true,
-                },
-            )
-            .await
-            .expect("add");
+        let change = |change: RuleChange| {
+            let (s3, bucket) = (&s3, &bucket);
+            async move {
+                let written = s3.change_lifecycle(bucket, &change).await;
+                written
+                    .and_then(|w| w.read_back)
+                    .unwrap_or_else(|err| panic!("{change:?}: {err:?}"))
+            }
+        };
+        let added = change(RuleChange::AddAbort {
+            id: "abort-7d".into(),
+            prefix: String::new(),
+            days: 7,
+            enabled: true,
+        })
+        .await;
         assert_eq!(added.len(), 1, "{server:?}");
-        let edited = s3
-            .change_lifecycle(
-                &bucket,
-                &RuleChange::Edit {
-                    id: "abort-7d".into(),
-                    days: Some(2),
-                    prefix: Some("big/".into()),
-                    enabled: false,
-                },
-            )
-            .await
-            .expect("edit");
+        let edited = change(RuleChange::Edit {
+            target: RuleRef::at(&added, 0).expect("rule"),
+            days: Some(2),
+            prefix: Some("big/".into()),
+            enabled: false,
+        })
+        .await;
         assert_eq!(edited[0].abort_days, Some(2), "{server:?}");
         assert!(!edited[0].enabled);
-        let second = s3
-            .change_lifecycle(
-                &bucket,
-                &RuleChange::AddAbort {
-                    id: "abort-tmp".into(),
-                    prefix: "tmp/".into(),
-                    days: 1,
-                    enabled: true,
-                },
-            )
-            .await
-            .expect("add a second");
+        let second = change(RuleChange::AddAbort {
+            id: "abort-tmp".into(),
+            prefix: "tmp/".into(),
+            days: 1,
+            enabled: true,
+        })
+        .await;
         assert_eq!(second.len(), 2);
-        let left = s3
-            .change_lifecycle(
-                &bucket,
-                &RuleChange::Delete {
-                    id: "abort-7d".into(),
-                },
-            )
-            .await
-            .expect("delete one of two: a write");
+        let seven_days = second.iter().position(|r| r.id == "abort-7d");
+        let left = change(RuleChange::Delete {
+            target: seven_days
+                .and_then(|i| RuleRef::at(&second, i))
+                .expect("rule"),
+        })
+        .await;
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].id, "abort-tmp");
         if server == Server::Cos {
@@ -392,15 +384,14 @@ fn partsweep_env(options: &ConnectOptions) -> (Vec<String>, Vec<(&'static str, S
 fn partsweep(server: Server, args: &[&str]) -> Run {
     let (mut all_args, env) = partsweep_env(&server.options());
     all_args.extend(args.iter().map(|arg| arg.to_string()));
-    let output = Command::new(env!("CARGO_BIN_EXE_partsweep"))
-        .args(&all_args)
-        .envs(env)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_ENDPOINT_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run partsweep");
+    let output = common::output_within_timeout(
+        Command::new(env!("CARGO_BIN_EXE_partsweep"))
+            .args(&all_args)
+            .envs(env)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_ENDPOINT_URL"),
+    );
     Run {
         code: output.status.code().expect("partsweep exited"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -46,6 +46,19 @@ fn spawn_console(
     Box<dyn Write + Send>,
     Screen,
 ) {
+    spawn_console_with_env(endpoint, extra_args, config_home, &[])
+}
+
+fn spawn_console_with_env(
+    endpoint: Option<&str>,
+    extra_args: &[&str],
+    config_home: Option<&std::path::Path>,
+    env: &[(&str, &str)],
+) -> (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn Write + Send>,
+    Screen,
+) {
     let options = common::options();
     let (access, secret) = options.static_keys.clone().expect("garage keys");
     let pair = native_pty_system()
@@ -74,6 +87,9 @@ fn spawn_console(
         None => cmd.env("XDG_CONFIG_HOME", "/nonexistent"),
     }
     cmd.env("TERM", "xterm-256color");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
     let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -140,10 +156,13 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
         screen.wait_for("pty/00002.bin");
         send(&mut keys, "d");
         screen.wait_for("Abort incomplete upload");
+        // The key is in the table behind the dialog too: look for it on the dialog's own line.
+        let text = screen.text();
         assert!(
-            screen.text().contains(&first_key),
-            "the dialog names the key:\n{}",
-            screen.text()
+            text.lines().any(|line| line
+                .split_once("Key:")
+                .is_some_and(|(_, shown)| shown.contains(&first_key))),
+            "the dialog names the key:\n{text}"
         );
         send(&mut keys, "y");
         screen.wait_for("aborted the upload");
@@ -273,4 +292,95 @@ async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line(
     })
     .await
     .expect("console session");
+}
+
+/// Opens the console with `-v` and a state directory of its own, waits for `bucket`, quits.
+fn verbose_console_session(bucket: String, state_home: String) {
+    let (mut child, mut keys, screen) = spawn_console_with_env(
+        None,
+        &["-v"],
+        None,
+        &[("XDG_STATE_HOME", state_home.as_str())],
+    );
+    screen.wait_for(&bucket);
+    send(&mut keys, "q");
+    assert!(wait_exit(&mut child).success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_console_logs_s3_calls_to_a_file_only_its_owner_may_read() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let s3 = common::client().await;
+    let bucket = common::bucket(&s3, "logged").await;
+    let state = tempfile::tempdir().expect("state dir");
+    let log = state.path().join("partsweep/partsweep.log");
+    let state_home = state.path().display().to_string();
+    let mode = |log: &std::path::Path| {
+        std::fs::metadata(log)
+            .expect("the log exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+
+    tokio::task::spawn_blocking({
+        let (bucket, state_home) = (bucket.clone(), state_home.clone());
+        move || verbose_console_session(bucket, state_home)
+    })
+    .await
+    .expect("console session");
+    assert_eq!(mode(&log), 0o600, "a new log is the owner's alone");
+    let text = std::fs::read_to_string(&log).expect("read the log");
+    assert!(
+        text.lines()
+            .any(|line| line.contains("ListBuckets bucket= key= status=200")),
+        "{text}"
+    );
+
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    tokio::task::spawn_blocking(move || verbose_console_session(bucket, state_home))
+        .await
+        .expect("console session");
+    assert_eq!(mode(&log), 0o600, "an older, readable log is closed too");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panic_gives_the_terminal_back_with_mouse_capture_off_and_reports_it() {
+    let (mut child, _keys, screen) = tokio::task::spawn_blocking(|| {
+        spawn_console_with_env(None, &[], None, &[("PARTSWEEP_PANIC_FOR_TEST", "1")])
+    })
+    .await
+    .expect("spawn");
+    let (status, raw) = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("partsweep did not end after its panic:\n{}", screen.text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // Let the reader drain what was written just before the exit.
+        std::thread::sleep(Duration::from_millis(200));
+        let raw = screen.raw.lock().map(|r| r.clone()).unwrap_or_default();
+        (status, String::from_utf8_lossy(&raw).into_owned())
+    })
+    .await
+    .expect("console session");
+    assert!(!status.success());
+    let captured = raw.rfind("\x1b[?1000h").expect("mouse capture was on");
+    let released = raw.rfind("\x1b[?1000l");
+    assert!(
+        released.is_some_and(|at| at > captured),
+        "mouse capture is still on after the panic"
+    );
+    assert!(raw.contains("\x1b[?1049l"), "the alternate screen is left");
+    assert!(
+        raw.contains("PARTSWEEP_PANIC_FOR_TEST is set"),
+        "color-eyre's report follows"
+    );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use futures::TryStreamExt;
 use partsweep::ops::abort::abort_all;
-use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind};
+use partsweep::s3::{AbortOutcome, EntryKind, ErrorKind, UploadRef};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -108,13 +108,13 @@ async fn abort_removes_one_upload_and_a_second_abort_is_already_gone() {
     let s3 = common::client().await;
     let bucket = common::bucket(&s3, "abort").await;
     let uploads = common::start_uploads(&s3, &bucket, "", 2).await;
-    let (key, id) = &uploads[0];
+    let upload = &common::refs(&uploads)[0];
     assert_eq!(
-        s3.abort_upload(&bucket, key, id).await,
+        s3.abort_upload(&bucket, upload).await,
         Ok(AbortOutcome::Aborted)
     );
     assert_eq!(
-        s3.abort_upload(&bucket, key, id).await,
+        s3.abort_upload(&bucket, upload).await,
         Ok(AbortOutcome::AlreadyGone)
     );
     let left = common::all_uploads(&s3, &bucket).await;
@@ -277,9 +277,7 @@ async fn hostile_keys_are_listed_and_aborted_exactly() {
     );
 
     for upload in &uploads {
-        let outcome = s3
-            .abort_upload(&bucket, &upload.key, &upload.upload_id)
-            .await;
+        let outcome = s3.abort_upload(&bucket, &UploadRef::from(upload)).await;
         assert_eq!(outcome, Ok(AbortOutcome::Aborted), "{:?}", upload.key);
     }
     assert!(common::all_uploads(&s3, &bucket).await.is_empty());

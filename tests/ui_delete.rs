@@ -177,6 +177,7 @@ fn open_folder(app: &mut App) {
         size: 2048,
         modified: Some(NOW - 3_600),
         storage_class: None,
+        key_undecodable: false,
     };
     app.update(Action::FolderPage {
         request,
@@ -290,6 +291,7 @@ fn per_key_failures_are_listed_and_the_folder_is_read_again() {
                 version_id: None,
                 code: Some("AccessDenied".into()),
                 message: "Access Denied".into(),
+                key_undecodable: false,
             }],
             not_attempted: 0,
             cancelled: false,

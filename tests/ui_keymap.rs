@@ -46,6 +46,7 @@ fn app_on_uploads(keymap: Keymap) -> App {
             upload_id: "2~Kq9xZ1b2c3".into(),
             initiated: Some(NOW - 3 * 86_400),
             storage_class: Some("STANDARD".into()),
+            key_undecodable: false,
         }]),
         done: true,
     });

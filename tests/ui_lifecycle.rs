@@ -90,6 +90,11 @@ fn app_with_buckets() -> App {
 
 /// `photos` open on its Lifecycle tab with three rules.
 fn app_on_lifecycle_tab() -> App {
+    app_on_lifecycle_tab_with(rules())
+}
+
+/// `photos` open on its Lifecycle tab with `rules`.
+fn app_on_lifecycle_tab_with(rules: Vec<LifecycleRule>) -> App {
     let mut app = app_with_buckets();
     let commands = app.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     let request = commands
@@ -103,7 +108,7 @@ fn app_on_lifecycle_tab() -> App {
     app.update(Action::LifecycleLoaded {
         request,
         bucket: "photos".into(),
-        result: Ok(rules()),
+        result: Ok(rules),
     });
     app
 }
@@ -142,4 +147,116 @@ fn edit_form_keeps_a_filtered_scope_read_only() {
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('e'));
     insta::assert_snapshot!(common::draw(&mut app, 100, 24));
+}
+
+/// Every symbol the terminal would be sent, row by row.
+fn screen(backend: &ratatui::backend::TestBackend) -> String {
+    let buffer = backend.buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn rule_text_from_the_server_reaches_dialogs_and_warnings_escaped() {
+    let mut app = app_on_lifecycle_tab();
+    // A rule as a server may hold it: its prefix turns the text after it right to left.
+    let hostile =
+        LifecycleRule::new_abort("hostile", "tmp/\u{202e}gpj.exe", 3, true).expect("rule");
+    let request = app.bucket.as_ref().expect("open").lifecycle.request;
+    app.update(Action::LifecycleLoaded {
+        request,
+        bucket: "photos".into(),
+        result: Ok(vec![hostile]),
+    });
+
+    key(&mut app, KeyCode::Char('d'));
+    let dialog = screen(&common::draw(&mut app, 100, 24));
+    assert!(dialog.contains("Delete lifecycle rule"), "{dialog}");
+    assert!(!dialog.contains('\u{202e}'), "{dialog}");
+    assert!(
+        dialog.contains("Scope: prefix tmp/\\u{202e}gpj.exe"),
+        "{dialog}"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Tab);
+    for c in "tmp/".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let form = screen(&common::draw(&mut app, 100, 24));
+    assert!(form.contains("overlaps rule"), "{form}");
+    assert!(!form.contains('\u{202e}'), "{form}");
+}
+
+/// Rules another tool wrote: `logs` expires objects under logs/ after 30 days and aborts
+/// uploads after 7; the second has no id (Garage accepts that) and aborts under tmp/.
+fn rules_with_shared_actions() -> Vec<LifecycleRule> {
+    let logs = sdk::LifecycleRule::builder()
+        .id("logs")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .abort_incomplete_multipart_upload(
+            sdk::AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(7)
+                .build(),
+        )
+        .build()
+        .expect("rule");
+    let mut no_id = LifecycleRule::new_abort("x", "tmp/", 3, true)
+        .expect("rule")
+        .sdk()
+        .clone();
+    no_id.id = None;
+    vec![
+        LifecycleRule::from_sdk(logs),
+        LifecycleRule::from_sdk(no_id),
+    ]
+}
+
+#[test]
+fn the_pane_numbers_rules_by_their_place_so_rules_without_an_id_differ() {
+    let mut app = app_on_lifecycle_tab_with(rules_with_shared_actions());
+    insta::assert_snapshot!(common::draw(&mut app, 100, 12));
+}
+
+#[test]
+fn deleting_a_rule_without_an_id_names_it_by_its_place() {
+    let mut app = app_on_lifecycle_tab_with(rules_with_shared_actions());
+    key(&mut app, KeyCode::Char('d'));
+    insta::assert_snapshot!(common::draw(&mut app, 100, 20));
+}
+
+/// The edit form on `logs`, its prefix changed to new/.
+fn moving_logs() -> App {
+    let mut app = app_on_lifecycle_tab_with(rules_with_shared_actions());
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::BackTab);
+    for _ in 0.."logs/".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for c in "new/".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    app
+}
+
+#[test]
+fn edit_form_shows_every_action_and_says_a_new_scope_moves_them() {
+    let mut app = moving_logs();
+    insta::assert_snapshot!(common::draw(&mut app, 100, 24));
+}
+
+#[test]
+fn saving_a_new_scope_asks_to_move_the_whole_rule_or_split_the_abort_action() {
+    let mut app = moving_logs();
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(common::draw(&mut app, 100, 30));
 }

@@ -25,6 +25,7 @@ fn upload(key: &str, id: &str, age_secs: i64) -> Upload {
         upload_id: id.into(),
         initiated: Some(NOW - age_secs),
         storage_class: Some("STANDARD".into()),
+        key_undecodable: false,
     }
 }
 
@@ -72,6 +73,7 @@ fn app_with_uploads() -> App {
                 size: 0,
                 modified: None,
                 storage_class: None,
+                key_undecodable: false,
             },
             Entry {
                 kind: EntryKind::File,
@@ -79,6 +81,7 @@ fn app_with_uploads() -> App {
                 size: 1_234,
                 modified: Some(NOW - 600),
                 storage_class: Some("STANDARD".into()),
+                key_undecodable: false,
             },
             Entry {
                 kind: EntryKind::File,
@@ -86,6 +89,7 @@ fn app_with_uploads() -> App {
                 size: 5 * 1024 * 1024 * 1024,
                 modified: Some(NOW - 86_400 * 9),
                 storage_class: Some("STANDARD".into()),
+                key_undecodable: false,
             },
         ]),
         done: true,

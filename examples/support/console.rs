@@ -92,11 +92,30 @@ impl Console {
         Ok(console)
     }
 
+    /// Offline, only the abort jobs are kept for the bench to answer: the rest (listings,
+    /// sizes) would only pile up.
     fn run_command(&mut self, command: Command) {
         match &mut self.tasks {
             Some(tasks) => tasks.run(command),
-            None => self.commands.push(command),
+            None if matches!(command, Command::AbortUploads { .. }) => self.commands.push(command),
+            None => {}
         }
+    }
+
+    /// Background sizes with `n` ListParts calls in flight (per kind: pane, scan).
+    pub fn with_size_concurrency(mut self, n: usize) -> Self {
+        if let Some(tasks) = &mut self.tasks {
+            tasks.size_concurrency = n;
+        }
+        self
+    }
+
+    /// A key pressed and the frame it causes, timed together.
+    pub fn keystroke(&mut self, code: KeyCode) -> Result<Duration, String> {
+        let begun = Instant::now();
+        self.press(code);
+        self.draw()?;
+        Ok(begun.elapsed())
     }
 
     pub fn handle(&mut self, action: Action) {

@@ -11,6 +11,7 @@ mod modal;
 mod navigation;
 mod routing;
 mod rows;
+pub mod sizes;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -22,13 +23,17 @@ pub use delete::{BlockedChoice, DeleteJobKind, Deletion};
 pub use job::{AbortJob, Job, JobKind};
 pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use modal::{Modal, Pending};
-pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
+pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_FIXED_SORTS, UPLOAD_SORTS, UploadRow};
+pub use sizes::{
+    BucketRow, BucketScan, PaneSizes, RowSize, ScanProgress, SizeState, Sizes, UploadDetails,
+};
 use table::Table;
 
 use crate::action::{Action, Command, DeleteEvent, RequestId};
 use crate::keys::{Intent, Keymap, Scope};
+use crate::ops::cost::DEFAULT_PRICE_PER_GB_MONTH;
 use crate::ops::lifecycle::Coverage;
-use crate::s3::{Bucket, Entry, LifecycleRule, S3Error, Timestamp, UploadRef};
+use crate::s3::{Entry, LifecycleRule, S3Error, Timestamp, UploadRef};
 
 /// A table plus the state of the request that fills it.
 #[derive(Debug)]
@@ -72,6 +77,8 @@ pub struct BucketView {
     /// How many upload rows are marked, kept in step with every mark change so a frame
     /// never counts a million rows.
     pub marked: usize,
+    /// Where sizes go in the uploads rows, and the age chart.
+    pub sizes: PaneSizes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +102,7 @@ pub struct App {
     pub read_only: bool,
     /// Where we are connected, for the title bar.
     pub location: String,
-    pub buckets: Listing<Bucket>,
+    pub buckets: Listing<BucketRow>,
     pub bucket: Option<BucketView>,
     /// What is open over the panes, bottom to top; the top one gets the keys.
     pub modals: Vec<Modal>,
@@ -109,6 +116,10 @@ pub struct App {
     pub coverage: HashMap<String, Coverage>,
     /// Every key the console reacts to; the footer, help and dialogs show these.
     pub keymap: Keymap,
+    /// What uploads hold, by bucket, and the scan of every bucket.
+    pub sizes: Sizes,
+    /// USD per GB-month, for the cost estimate.
+    pub price_per_gb_month: f64,
     next_id: u64,
 }
 
@@ -130,8 +141,15 @@ impl App {
             quit: false,
             coverage: HashMap::new(),
             keymap: Keymap::default(),
+            sizes: Sizes::default(),
+            price_per_gb_month: DEFAULT_PRICE_PER_GB_MONTH,
             next_id: 1,
         }
+    }
+
+    pub fn with_price(mut self, price_per_gb_month: f64) -> Self {
+        self.price_per_gb_month = price_per_gb_month;
+        self
     }
 
     pub fn with_keymap(mut self, keymap: Keymap) -> Self {
@@ -178,6 +196,7 @@ impl App {
             view.uploads.table.settle();
             view.lifecycle.table.settle();
         }
+        self.settle_sizes();
         if self.toast.as_ref().is_some_and(|t| t.until <= self.millis) {
             self.toast = None;
         }
@@ -200,9 +219,9 @@ impl App {
                 self.now = now;
                 self.millis = millis;
                 if let Some(view) = &mut self.bucket {
-                    view.uploads.table.prepare(UPLOAD_SORTS.len());
+                    view.uploads.table.prepare(UPLOAD_FIXED_SORTS);
                 }
-                vec![]
+                self.prioritize_visible()
             }
             Action::BucketsLoaded { request, result } => self.on_buckets_loaded(request, result),
             Action::FolderPage {
@@ -217,16 +236,17 @@ impl App {
                 request,
                 result,
                 done,
-            } => {
-                self.on_uploads_page(request, result, done);
-                vec![]
-            }
+            } => self.on_uploads_page(request, result, done),
             Action::Aborted {
                 job,
                 upload,
                 result,
             } => {
                 self.on_aborted(job, upload, result);
+                vec![]
+            }
+            Action::Paced { job, pace } => {
+                self.on_paced(job, pace);
                 vec![]
             }
             Action::JobFinished { job, not_attempted } => self.on_job_finished(job, not_attempted),
@@ -273,6 +293,7 @@ impl App {
             Action::Delete(DeleteEvent::BucketPurged { job, report }) => {
                 self.on_bucket_purged(job, report)
             }
+            Action::Sizes(event) => self.on_size_event(event),
         }
     }
 
@@ -299,6 +320,14 @@ impl App {
             self.toast(Level::Error, format!("read-only mode: {what} is disabled"));
         }
         self.read_only
+    }
+
+    /// A key that is not UTF-8 cannot be named in a request: say so instead of acting.
+    fn refuse_undecodable(&mut self, shown_key: &str) {
+        self.toast(
+            Level::Warn,
+            format!("{shown_key}: {}", S3Error::undecodable_key().message),
+        );
     }
 
     fn refuse_if_busy(&mut self) -> bool {

@@ -3,18 +3,21 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, LifecycleForm};
+use super::{App, LifecycleForm, UploadDetails};
 use crate::action::{Command, RequestId};
 use crate::keys::{Intent, Scope};
 use crate::s3::{BucketContents, RuleChange, UploadRef};
 
 /// What a confirmed question does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Abort {
         bucket: String,
         uploads: Vec<UploadRef>,
         clear_all: bool,
+        /// Of `uploads`, those written to in the last hour (or unreadable): the leave-out
+        /// key aborts the others.
+        active: Vec<UploadRef>,
     },
     Lifecycle {
         bucket: String,
@@ -32,6 +35,8 @@ pub enum Pending {
     DeleteBucket {
         bucket: String,
     },
+    /// Quit while a job runs.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +52,14 @@ pub enum Modal {
         /// What the yes key is labelled.
         confirm: String,
         action: Pending,
+    },
+    /// A rule edit that would move the rule's other actions to a new scope: save it so
+    /// (`action`), give the abort action a rule of its own instead (`split`), or cancel.
+    ConfirmSplit {
+        title: String,
+        body: Vec<String>,
+        action: Pending,
+        split: Pending,
     },
     /// The end of a job: what happened to every item.
     Summary { title: String, lines: Vec<String> },
@@ -70,6 +83,8 @@ pub enum Modal {
         contents: BucketContents,
         typed: String,
     },
+    /// One upload: what is known of it, and its parts.
+    Details(Box<UploadDetails>),
 }
 
 impl Modal {
@@ -78,12 +93,13 @@ impl Modal {
         match self {
             Modal::Help => Scope::Help,
             Modal::Filter(_) => Scope::Filter,
-            Modal::Confirm { .. } => Scope::Confirm,
+            Modal::Confirm { .. } | Modal::ConfirmSplit { .. } => Scope::Confirm,
             Modal::Summary { .. } => Scope::Summary,
             Modal::Form(_) => Scope::Form,
             Modal::Counting { .. } => Scope::Counting,
             Modal::Blocked { .. } => Scope::DeleteBucket,
             Modal::TypeName { .. } => Scope::TypeName,
+            Modal::Details(_) => Scope::Details,
         }
     }
 
@@ -129,17 +145,33 @@ impl App {
                 self.on_filter_key(key, intent);
                 vec![]
             }
-            Modal::Confirm { .. } => match intent {
-                Some(Intent::Accept) => {
-                    let Some(Modal::Confirm { action, .. }) = self.modals.pop() else {
-                        return vec![];
+            Modal::Confirm { .. } | Modal::ConfirmSplit { .. } => match intent {
+                Some(Intent::Accept | Intent::Split) => {
+                    let chosen = match self.modals.pop() {
+                        Some(Modal::Confirm { action, .. }) if intent == Some(Intent::Accept) => {
+                            action
+                        }
+                        Some(Modal::ConfirmSplit { action, split, .. }) => {
+                            if intent == Some(Intent::Split) {
+                                split
+                            } else {
+                                action
+                            }
+                        }
+                        // Split asked of a question that offers none: it stays open.
+                        Some(other) => {
+                            self.modals.push(other);
+                            return vec![];
+                        }
+                        None => return vec![],
                     };
-                    self.run_pending(action)
+                    self.run_pending(chosen)
                 }
                 Some(Intent::Cancel) => {
                     self.modals.pop();
                     vec![]
                 }
+                Some(Intent::LeaveOutActive) => self.clear_all_but_active(),
                 _ => vec![],
             },
             Modal::Form(_) => {
@@ -149,7 +181,69 @@ impl App {
             Modal::Counting { .. } => self.on_counting_key(intent),
             Modal::Blocked { .. } => self.on_blocked_key(intent),
             Modal::TypeName { .. } => self.on_type_name_key(key, intent),
+            Modal::Details(_) => {
+                self.on_details_key(intent);
+                vec![]
+            }
         }
+    }
+
+    fn on_details_key(&mut self, intent: Option<Intent>) {
+        let Some(Modal::Details(details)) = self.modals.last_mut() else {
+            return;
+        };
+        match intent {
+            Some(Intent::Cancel) => {
+                self.modals.pop();
+            }
+            Some(Intent::Up) => details.scroll = details.scroll.saturating_sub(1),
+            Some(Intent::Down) => {
+                let parts = match &details.parts {
+                    Some(Ok(parts)) => parts.parts.len(),
+                    _ => 0,
+                };
+                details.scroll = (details.scroll + 1).min(parts.saturating_sub(1));
+            }
+            _ => {}
+        }
+    }
+
+    /// Clear all, leaving out the uploads written to in the last hour: offered only when
+    /// the question counted some.
+    fn clear_all_but_active(&mut self) -> Vec<Command> {
+        let Some(Modal::Confirm {
+            action: Pending::Abort { active, .. },
+            ..
+        }) = self.modals.last()
+        else {
+            return vec![];
+        };
+        if active.is_empty() {
+            return vec![];
+        }
+        let Some(Modal::Confirm {
+            action:
+                Pending::Abort {
+                    bucket,
+                    mut uploads,
+                    clear_all,
+                    active,
+                },
+            ..
+        }) = self.modals.pop()
+        else {
+            return vec![];
+        };
+        let active: std::collections::HashSet<UploadRef> = active.into_iter().collect();
+        uploads.retain(|upload| !active.contains(upload));
+        if uploads.is_empty() {
+            self.toast(
+                super::Level::Info,
+                "nothing left to clear: every upload shown was active in the last hour",
+            );
+            return vec![];
+        }
+        self.start_aborts(bucket, uploads, clear_all)
     }
 
     /// Typing filters as it goes; the keep key closes the line, the clear key empties it.
@@ -186,6 +280,7 @@ impl App {
                 bucket,
                 uploads,
                 clear_all,
+                ..
             } => self.start_aborts(bucket, uploads, clear_all),
             Pending::Lifecycle { bucket, change } => self.run_lifecycle_change(bucket, change),
             Pending::DeleteObjects {
@@ -196,6 +291,10 @@ impl App {
             } => self.start_delete_objects(bucket, keys, what, folder),
             Pending::DeleteBucket { bucket } => {
                 self.start_delete_job(bucket, super::DeleteJobKind::DeleteBucket)
+            }
+            Pending::Quit => {
+                self.quit = true;
+                self.cancel_everything()
             }
         }
     }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use super::table::{Row, Table};
 use super::{
-    App, BUCKET_SORTS, BucketView, FILE_SORTS, JobKind, LIFECYCLE_SORTS, Level, Listing, Tab,
-    UPLOAD_SORTS,
+    App, BUCKET_SORTS, BucketRow, BucketView, FILE_SORTS, JobKind, LIFECYCLE_SORTS, Level, Listing,
+    PaneSizes, Tab, UPLOAD_SORTS,
 };
 use crate::action::{Command, RequestId};
 use crate::keys::{Intent, Scope};
@@ -102,8 +102,11 @@ impl App {
         match result {
             Ok(buckets) => {
                 self.buckets.error = None;
-                self.buckets.table.replace(buckets, self.now);
-                self.load_coverage()
+                let rows = buckets.into_iter().map(BucketRow::from).collect();
+                self.buckets.table.replace(rows, self.now);
+                let mut commands = self.load_coverage();
+                commands.extend(self.start_scan());
+                commands
             }
             Err(err) => {
                 let line = format!("listing buckets: {}", err.display_line());
@@ -195,6 +198,12 @@ impl App {
         };
         match view.tab {
             Tab::Files => match view.files.table.selected() {
+                // Listing a folder names its prefix, which must be the folder's exact bytes.
+                Some(entry) if entry.kind == EntryKind::Folder && entry.key_undecodable => {
+                    let shown = entry.shown_key().into_owned();
+                    self.refuse_undecodable(&shown);
+                    vec![]
+                }
                 Some(entry) if entry.kind == EntryKind::Folder => {
                     view.prefix = entry.key.clone();
                     view.files.table.filter = Default::default();
@@ -202,7 +211,7 @@ impl App {
                 }
                 _ => vec![],
             },
-            Tab::Uploads => vec![],
+            Tab::Uploads => self.open_details(),
             Tab::Lifecycle => {
                 self.open_edit_rule();
                 vec![]
@@ -223,6 +232,7 @@ impl App {
             lifecycle: Listing::default(),
             failed: HashSet::new(),
             marked: 0,
+            sizes: PaneSizes::default(),
         });
         let mut commands = self.load_folder();
         commands.extend(self.load_uploads());

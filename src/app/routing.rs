@@ -25,6 +25,10 @@ impl App {
             if self.keymap.intent(&key, Scope::Job) == Some(Intent::Cancel) {
                 return self.cancel_job();
             }
+            if self.keymap.intent(&key, self.scope()) == Some(Intent::Quit) {
+                self.ask_quit();
+                return vec![];
+            }
             if job.holds_screen() {
                 return vec![];
             }
@@ -92,17 +96,20 @@ impl App {
             Intent::ClearAll => self.ask_clear_all(),
             Intent::Mark => self.toggle_mark(),
             Intent::MarkAll => self.toggle_mark_all(),
+            Intent::ToggleChart => self.toggle_chart(),
             // Only dialogs bind these; a pane's keymap never yields them.
             Intent::Accept
             | Intent::Cancel
             | Intent::OpenFiles
             | Intent::EmptyAndDelete
-            | Intent::Toggle => {}
+            | Intent::Toggle
+            | Intent::Split
+            | Intent::LeaveOutActive => {}
         }
         vec![]
     }
 
-    fn cancel_everything(&mut self) -> Vec<Command> {
+    pub(super) fn cancel_everything(&mut self) -> Vec<Command> {
         match &self.job {
             Some(job) => vec![Command::CancelJob { job: job.id }],
             None => vec![],

@@ -5,14 +5,21 @@ use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
+use super::sizes::{BucketRow, RowSize};
 use super::table::{Filter, Row};
-use crate::s3::{Bucket, Entry, Timestamp, Upload, UploadRef};
+use crate::s3::{Entry, Timestamp, Upload, UploadRef};
 
-pub const BUCKET_SORTS: &[&str] = &["name", "created", "region"];
+pub const BUCKET_SORTS: &[&str] = &["name", "created", "region", "uploads", "size", "oldest"];
 pub const FILE_SORTS: &[&str] = &["name", "size", "modified"];
-pub const UPLOAD_SORTS: &[&str] = &["key", "initiated", "storage class"];
+pub const UPLOAD_SORTS: &[&str] = &["key", "initiated", "storage class", "size", "last activity"];
+/// The first bucket sort column the scan fills.
+pub const FIRST_SCAN_SORT: usize = 3;
+/// The first upload sort column sizes fill.
+pub const FIRST_SIZE_SORT: usize = 3;
+/// Upload sort columns whose values never change once listed: initiated, storage class.
+pub const UPLOAD_FIXED_SORTS: &[usize] = &[1, 2];
 
-impl Row for Bucket {
+impl Row for BucketRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
         filter.matches_text(&self.name) && filter.matches_age(self.created, now)
     }
@@ -23,10 +30,16 @@ impl Row for Bucket {
             .then_with(|| self.name.cmp(&other.name))
     }
 
+    /// Buckets not read yet (or unreadable) sort before every number.
     fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
+        let (a, b) = (self.scan.totals(), other.scan.totals());
         Some(match column {
             1 => self.created.cmp(&other.created),
             2 => self.region.cmp(&other.region),
+            3 => a.map(|t| t.uploads).cmp(&b.map(|t| t.uploads)),
+            4 => a.map(|t| t.bytes).cmp(&b.map(|t| t.bytes)),
+            // By the oldest upload's start: the longest forgotten first.
+            5 => a.and_then(|t| t.oldest).cmp(&b.and_then(|t| t.oldest)),
             _ => Ordering::Equal,
         })
     }
@@ -71,6 +84,8 @@ pub struct UploadRow {
     pub upload: UploadRef,
     pub state: RowState,
     pub marked: bool,
+    /// Parts, bytes and last activity, once ListParts has answered.
+    pub size: RowSize,
 }
 
 impl UploadRow {
@@ -82,6 +97,7 @@ impl UploadRow {
                 upload,
                 state: RowState::Idle,
                 marked: false,
+                size: RowSize::UNREAD,
             })
     }
 }
@@ -102,7 +118,7 @@ impl Row for UploadRow {
     /// 8 bytes (all the common ones, `STANDARD` included).
     fn hint_is_exact(&self, column: usize) -> bool {
         match column {
-            1 => true,
+            1 | 3 | 4 => true,
             2 => self
                 .upload
                 .storage_class()
@@ -120,6 +136,8 @@ impl Row for UploadRow {
                 (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => Ordering::Equal,
                 (x, y) => x.cmp(&y),
             },
+            3 => self.sort_hint(3).cmp(&other.sort_hint(3)),
+            4 => self.sort_hint(4).cmp(&other.sort_hint(4)),
             _ => Ordering::Equal,
         })
     }
@@ -129,7 +147,8 @@ impl Row for UploadRow {
     fn sort_hints(items: &[Self], column: usize) -> (Vec<u64>, Vec<bool>) {
         if column != 2 {
             let hints = items.iter().map(|row| row.sort_hint(column)).collect();
-            return (hints, vec![column == 1; items.len()]);
+            let exact = items.iter().map(|row| row.hint_is_exact(column)).collect();
+            return (hints, exact);
         }
         let mut names: Vec<&Arc<str>> = Vec::new();
         let mut last: Option<(&Arc<str>, u32)> = None;
@@ -227,6 +246,16 @@ impl Row for UploadRow {
             2 => upload
                 .storage_class()
                 .map_or(0, |c| prefix_hint(c).saturating_add(1)),
+            // Not read yet, then unknown, then by bytes.
+            3 => match self.size.summary() {
+                _ if self.size.is_unread() => 0,
+                None => 1,
+                Some(summary) => summary.bytes.saturating_add(2),
+            },
+            4 => match self.size.summary().and_then(|s| s.last_activity) {
+                None => 0,
+                Some(t) => (t as u64 ^ (1 << 63)).saturating_add(1),
+            },
             _ => prefix_hint(upload.key()),
         }
     }
@@ -251,6 +280,7 @@ mod tests {
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
+            key_undecodable: false,
         }
     }
 
@@ -346,8 +376,8 @@ mod tests {
 
             let mut prepared: Table<UploadRow> = Table::default();
             prepared.replace(rows(), 0);
-            prepared.prepare(UPLOAD_SORTS.len()); // notes the size
-            prepared.prepare(UPLOAD_SORTS.len()); // works ahead
+            prepared.prepare(UPLOAD_FIXED_SORTS); // notes the size
+            prepared.prepare(UPLOAD_FIXED_SORTS); // works ahead
             prepared.set_sort(column, descending);
             assert_eq!(keys_in_order(&prepared), keys_in_order(&slow));
         }

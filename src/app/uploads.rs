@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
-use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, UploadRow};
+use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, SizeState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
+use crate::ops::cost::{ACTIVE_WINDOW, is_active};
+use crate::ops::limit::Pace;
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadBlock, UploadRef};
 use crate::text::escape;
 
@@ -21,6 +23,11 @@ impl App {
         view.uploads.error = None;
         view.uploads.table.clear();
         view.marked = 0;
+        view.sizes.prioritized_clear();
+        self.reindex_upload_rows();
+        let Some(view) = &self.bucket else {
+            return vec![];
+        };
         vec![
             Command::CancelRequest { request: previous },
             Command::LoadUploads {
@@ -35,18 +42,19 @@ impl App {
         request: RequestId,
         result: Result<Vec<Upload>, S3Error>,
         done: bool,
-    ) {
+    ) -> Vec<Command> {
         let now = self.now;
         let Some(view) = self
             .bucket
             .as_mut()
             .filter(|v| v.uploads.request == request)
         else {
-            return;
+            return vec![];
         };
         match result {
             Ok(page) => {
                 let failed = &view.failed;
+                let first_new = view.uploads.table.items.len();
                 view.uploads.table.extend(
                     UploadRow::page(&page).map(|mut row| {
                         if !failed.is_empty() && failed.contains(&row.upload) {
@@ -59,12 +67,18 @@ impl App {
                 if done {
                     view.uploads.loading = false;
                 }
+                let commands = self.size_new_rows(first_new);
+                if done {
+                    self.forget_unlisted();
+                }
+                commands
             }
             Err(err) => {
                 view.uploads.loading = false;
                 let line = format!("listing uploads: {}", err.display_line());
                 view.uploads.error = Some(err);
                 self.toast(Level::Error, line);
+                vec![]
             }
         }
     }
@@ -101,6 +115,7 @@ impl App {
                     bucket,
                     uploads: marked,
                     clear_all: true,
+                    active: Vec::new(),
                 },
             });
             return;
@@ -110,11 +125,16 @@ impl App {
             return;
         };
         let upload = &row.upload;
+        if upload.key_undecodable() {
+            let shown = upload.shown_key().into_owned();
+            self.refuse_undecodable(&shown);
+            return;
+        }
         let question = Modal::Confirm {
             title: "Abort incomplete upload".into(),
             body: vec![
                 format!("Bucket:    {}", escape(&bucket)),
-                format!("Key:       {}", escape(upload.key())),
+                format!("Key:       {}", upload.shown_key()),
                 format!("Upload id: {}", escape(&upload.upload_id())),
                 format!(
                     "Started:   {} ({})",
@@ -128,6 +148,7 @@ impl App {
                 bucket,
                 uploads: vec![upload.clone()],
                 clear_all: false,
+                active: Vec::new(),
             },
         };
         self.push_modal(question);
@@ -145,10 +166,44 @@ impl App {
             );
             return;
         }
+        if view.uploads.error.is_some() {
+            let refresh = self.key_name(Scope::Everywhere, Intent::Refresh);
+            self.toast(
+                Level::Warn,
+                format!(
+                    "clear all needs the complete list, and reading it failed: {refresh} reads it again"
+                ),
+            );
+            return;
+        }
         let table = &view.uploads.table;
-        let uploads: Vec<UploadRef> = table.visible().map(|row| row.upload.clone()).collect();
+        let (undecodable, decodable): (Vec<&UploadRow>, Vec<&UploadRow>) = table
+            .visible()
+            .partition(|row| row.upload.key_undecodable());
+        let uploads: Vec<UploadRef> = decodable
+            .into_iter()
+            .map(|row| row.upload.clone())
+            .collect();
+        let now = self.now;
+        // Unreadable counts as active: aborting a running upload breaks someone's transfer.
+        let active: Vec<UploadRef> = table
+            .visible()
+            .filter(|row| match row.size.state() {
+                SizeState::Unread => false,
+                SizeState::Unknown => true,
+                SizeState::Known(summary) => is_active(summary.last_activity, ACTIVE_WINDOW, now),
+            })
+            .map(|row| row.upload.clone())
+            .collect();
+        let unread = table.visible().filter(|row| row.size.is_unread()).count();
         if uploads.is_empty() {
-            self.toast(Level::Info, "nothing to clear: no incomplete uploads shown");
+            match undecodable.first() {
+                Some(row) => {
+                    let shown = row.upload.shown_key().into_owned();
+                    self.refuse_undecodable(&shown);
+                }
+                None => self.toast(Level::Info, "nothing to clear: no incomplete uploads shown"),
+            }
             return;
         }
         let bucket = view.name.clone();
@@ -166,9 +221,34 @@ impl App {
                 format::count(table.items.len() as u64)
             ));
         }
+        if !undecodable.is_empty() {
+            let n = undecodable.len();
+            body.push(format!(
+                "{} upload{} whose key{} not UTF-8 {} left alone: partsweep cannot name {}.",
+                format::count(n as u64),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { " is" } else { "s are" },
+                if n == 1 { "is" } else { "are" },
+                if n == 1 { "it" } else { "them" },
+            ));
+        }
         body.push(
             "Their uploaded parts are deleted. Objects in the bucket are not touched.".into(),
         );
+        if !active.is_empty() {
+            body.push(format!(
+                "{} of them {} written to in the last hour (or could not be read): they may be running. {} leaves them out.",
+                format::count(active.len() as u64),
+                if active.len() == 1 { "was" } else { "were" },
+                self.key_name(Scope::Confirm, Intent::LeaveOutActive)
+            ));
+        }
+        if unread > 0 {
+            body.push(format!(
+                "The last activity of {} is not read yet (the Size column is still filling).",
+                format::count(unread as u64)
+            ));
+        }
         body.push(format!(
             "{} cancels while it runs; what has not started is left alone.",
             self.key_name(Scope::Job, Intent::Cancel)
@@ -181,11 +261,22 @@ impl App {
                 bucket,
                 uploads,
                 clear_all: true,
+                active,
             },
         });
     }
 
     pub(super) fn toggle_mark(&mut self) {
+        let undecodable = self
+            .bucket
+            .as_ref()
+            .and_then(|view| view.uploads.table.selected())
+            .filter(|row| row.upload.key_undecodable())
+            .map(|row| row.upload.shown_key().into_owned());
+        if let Some(shown) = undecodable {
+            self.refuse_undecodable(&shown);
+            return;
+        }
         if let Some(view) = &mut self.bucket {
             if let Some(row) = view.uploads.table.selected_mut() {
                 row.marked = !row.marked;
@@ -202,7 +293,12 @@ impl App {
     pub(super) fn toggle_mark_all(&mut self) {
         let Some(view) = &mut self.bucket else { return };
         let table = &mut view.uploads.table;
-        let indices: Vec<u32> = table.visible_indices().to_vec();
+        let indices: Vec<u32> = table
+            .visible_indices()
+            .iter()
+            .copied()
+            .filter(|&i| !table.items[i as usize].upload.key_undecodable())
+            .collect();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
             let row = &mut table.items[i as usize];
@@ -297,6 +393,10 @@ impl App {
                 RowState::Failed
             }
         };
+        if state == RowState::Done {
+            let bucket = job.bucket.clone();
+            self.forget_size(&bucket, &upload);
+        }
         if let Some(row) = self.job_row(&upload) {
             row.state = state;
         }
@@ -319,6 +419,7 @@ impl App {
         let Some(Job {
             bucket,
             cancelling,
+            pace,
             kind: JobKind::Abort(aborts),
             ..
         }) = self.take_job(id)
@@ -335,6 +436,7 @@ impl App {
                     .table
                     .remove_where(|row| row.state == RowState::Done, now);
                 view.marked = view.uploads.table.items.iter().filter(|r| r.marked).count();
+                self.reindex_upload_rows();
             }
         }
         if aborts.clear_all {
@@ -345,7 +447,7 @@ impl App {
                     "Clear finished"
                 }
                 .into(),
-                lines: summary_lines(&bucket, &aborts, &not_attempted),
+                lines: summary_lines(&bucket, &aborts, &not_attempted, pace),
             });
             if self.bucket.as_ref().is_some_and(|v| v.name == bucket) {
                 commands = self.load_uploads();
@@ -357,7 +459,7 @@ impl App {
                 Level::Error,
                 format!(
                     "abort of {} failed: {}",
-                    escape(upload.key()),
+                    upload.shown_key(),
                     err.display_line()
                 ),
             ),
@@ -378,6 +480,15 @@ impl App {
     }
 }
 
+/// An upload's key and id in 8 bytes, for the sizes' index of rows.
+pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    upload_id.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Where a job's uploads are in the table, found without copying or hashing any key: an
 /// upload listed in the table shares the block of its row, so the block and its place in it
 /// lead to the row (4 bytes a row). An upload named by its text alone is looked for by text.
@@ -387,11 +498,6 @@ pub struct JobRows {
     by_block: HashMap<usize, Vec<u32>>,
     by_text: Option<HashMap<UploadRef, u32>>,
 }
-
-fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
-    std::sync::Arc::as_ptr(block) as usize
-}
-
 impl JobRows {
     fn of(items: &[UploadRow]) -> Self {
         let mut by_block: HashMap<usize, Vec<u32>> = HashMap::new();
@@ -453,9 +559,17 @@ impl JobRows {
         items.get_mut(row as usize)
     }
 }
+fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
+    std::sync::Arc::as_ptr(block) as usize
+}
 
 /// What a finished clear did, for its summary.
-fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -> Vec<String> {
+fn summary_lines(
+    bucket: &str,
+    aborts: &AbortJob,
+    not_attempted: &[UploadRef],
+    pace: Option<Pace>,
+) -> Vec<String> {
     let mut lines = vec![
         format!("Bucket: {}", escape(bucket)),
         format!("Aborted:        {}", format::count(aborts.aborted as u64)),
@@ -469,15 +583,15 @@ fn summary_lines(bucket: &str, aborts: &AbortJob, not_attempted: &[UploadRef]) -
             format::count(not_attempted.len() as u64)
         ),
     ];
+    if let Some(pace) = pace {
+        lines.push(format!("Throttled:      {}", pace.throttled_words()));
+        lines.push(format!("Concurrency:    {}", pace.limit_words()));
+    }
     if !aborts.failed.is_empty() {
         lines.push(String::new());
         lines.push("Failures (they stay in the list, marked):".into());
         for (upload, err) in aborts.failed.iter().take(8) {
-            lines.push(format!(
-                "  {}: {}",
-                escape(upload.key()),
-                err.display_line()
-            ));
+            lines.push(format!("  {}: {}", upload.shown_key(), err.display_line()));
         }
         if aborts.failed.len() > 8 {
             lines.push(format!("  … and {} more", aborts.failed.len() - 8));

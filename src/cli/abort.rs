@@ -35,7 +35,7 @@ impl OutcomeRow {
         let (outcome, error) = match result {
             Ok(AbortOutcome::Aborted) => ("aborted", None),
             Ok(AbortOutcome::AlreadyGone) => ("already_gone", None),
-            Err(err) => ("failed", Some(err.display_line())),
+            Err(err) => ("failed", Some(err.exact_line())),
         };
         OutcomeRow {
             upload,
@@ -49,7 +49,7 @@ pub async fn run(ctx: &mut Context, args: AbortArgs) -> Exit {
     if let Some(exit) = ctx.refuse_if_read_only("abort") {
         return exit;
     }
-    let upload = UploadRef::new(&args.key, &args.upload_id);
+    let upload = UploadRef::new(args.key.clone(), args.upload_id.clone());
     let mut result = None;
     let never_started = CancellationToken::new();
     abort_all(

@@ -1,16 +1,15 @@
 //! `partsweep buckets [--uploads]`: every bucket, and with `--uploads` what its incomplete
 //! uploads hold.
 
-use std::pin::pin;
-
 use clap::Args;
-use futures::TryStreamExt;
+use tokio_util::sync::CancellationToken;
 
 use super::context::{Context, Exit};
 use super::output::{Align, BucketRow, Format, OutputArgs, Rows};
-use super::uploads::{sorted_buckets, with_parts};
+use super::uploads::{sorted_buckets, unknown_sizes_note};
 use crate::format;
-use crate::s3::{S3Error, Timestamp};
+use crate::ops::cost::{AccountSummary, monthly_cost};
+use crate::ops::sizes::{BucketTotals, Sizing, size_bucket_in_its_region};
 use crate::text::escape;
 
 #[derive(Debug, Clone, Args)]
@@ -20,31 +19,6 @@ pub struct BucketsArgs {
     pub uploads: bool,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct UploadTotals {
-    uploads: u64,
-    parts: u64,
-    bytes: u64,
-    oldest: Option<Timestamp>,
-}
-
-async fn upload_totals(ctx: &Context, bucket: &str) -> Result<UploadTotals, S3Error> {
-    let mut pages = pin!(ctx.s3.list_uploads(bucket, None, ctx.page_size));
-    let mut totals = UploadTotals::default();
-    while let Some(page) = pages.try_next().await? {
-        for (upload, parts) in with_parts(&ctx.s3, bucket, page, ctx.concurrency).await? {
-            totals.uploads += 1;
-            totals.parts += parts.parts;
-            totals.bytes += parts.bytes;
-            totals.oldest = match (totals.oldest, upload.initiated) {
-                (Some(oldest), Some(started)) => Some(oldest.min(started)),
-                (oldest, started) => oldest.or(started),
-            };
-        }
-    }
-    Ok(totals)
 }
 
 pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
@@ -73,7 +47,13 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
         ]
     };
     let mut rows = Rows::new(ctx.format, columns);
-    let (mut counted, mut failed) = (0, 0);
+    let sizing = Sizing {
+        concurrency: ctx.concurrency,
+        uploads_page: ctx.page_size,
+        parts_page: None,
+    };
+    let never_cancelled = CancellationToken::new();
+    let mut scanned: Vec<Option<BucketTotals>> = Vec::new();
     for bucket in &buckets {
         let mut row = BucketRow::new(bucket);
         let mut cells = vec![
@@ -82,28 +62,32 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
             format::date(bucket.created),
         ];
         if args.uploads {
+            let name = escape(&bucket.name);
             ctx.messages
-                .progress(&format!("counting uploads in {}…", escape(&bucket.name)));
-            match upload_totals(ctx, &bucket.name).await {
+                .progress(&format!("counting uploads in {name}…"));
+            let totals =
+                size_bucket_in_its_region(&ctx.s3, bucket, sizing, &never_cancelled, |_| {}).await;
+            match totals {
                 Ok(totals) => {
-                    counted += 1;
-                    row.uploads = Some(totals.uploads);
-                    row.parts = Some(totals.parts);
-                    row.bytes = Some(totals.bytes);
-                    row.oldest = format::rfc3339(totals.oldest);
+                    row = row.with_totals(&totals);
+                    let size = match totals.unknown {
+                        0 => format::bytes(totals.bytes),
+                        _ => format!("{}+?", format::bytes(totals.bytes)),
+                    };
                     cells.extend([
                         format::count(totals.uploads),
                         format::count(totals.parts),
-                        format::bytes(totals.bytes),
+                        size,
                         format::age(totals.oldest, ctx.now),
                     ]);
+                    scanned.push(Some(totals));
                 }
                 Err(err) => {
-                    failed += 1;
-                    let context = format!("cannot list uploads in bucket {}", escape(&bucket.name));
+                    let context = format!("cannot list uploads in bucket {name}");
                     ctx.messages.s3_error(&context, &err);
-                    row.error = Some(err.display_line());
+                    row.error = Some(err.exact_line());
                     cells.extend(["?", "?", "?", "?"].map(String::from));
+                    scanned.push(None);
                 }
             }
         }
@@ -116,5 +100,43 @@ pub async fn run(ctx: &mut Context, args: BucketsArgs) -> Exit {
     if listed == 0 && ctx.format == Format::Table {
         ctx.messages.note("no buckets");
     }
-    Exit::from_counts(counted, failed)
+    if !args.uploads {
+        return Exit::Success;
+    }
+    let summary = AccountSummary::of(scanned.iter().map(Option::as_ref));
+    if summary.unknown > 0 {
+        ctx.messages.note(&unknown_sizes_note(summary.unknown));
+    }
+    if listed > 0 {
+        ctx.messages
+            .note(&account_line(&summary, ctx.price_per_gb_month, ctx.now));
+    }
+    let failed = summary.buckets_failed;
+    Exit::from_counts(summary.buckets_scanned - failed, failed)
+}
+
+/// The account at a glance, with the cost estimate: "total: 12 incomplete uploads, 3.2 GiB,
+/// in 2 of 5 buckets, oldest 41 days; ≈ $0.07/month (estimate at $0.023/GB-month)".
+pub fn account_line(summary: &AccountSummary, price: f64, now: crate::s3::Timestamp) -> String {
+    let mut line = format!(
+        "total: {} incomplete uploads, {}, in {} of {} buckets",
+        format::count(summary.uploads),
+        format::bytes(summary.bytes),
+        format::count(summary.buckets_with_uploads),
+        format::count(summary.buckets_scanned),
+    );
+    if let Some(days) = summary.oldest_days(now) {
+        line.push_str(&format!(", oldest {days} days"));
+    }
+    line.push_str(&format!(
+        "; ≈ ${:.2}/month (estimate at ${price}/GB-month)",
+        monthly_cost(summary.bytes, price)
+    ));
+    if summary.buckets_failed > 0 {
+        line.push_str(&format!(
+            "; {} buckets could not be read",
+            format::count(summary.buckets_failed)
+        ));
+    }
+    line
 }

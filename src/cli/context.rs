@@ -52,6 +52,8 @@ pub struct Context {
     pub read_only: bool,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// USD per GB-month, for cost estimates.
+    pub price_per_gb_month: f64,
     pub format: Format,
     /// One clock reading per run, so `--older-than` and ages agree across pages.
     pub now: Timestamp,
@@ -71,6 +73,7 @@ impl Context {
             read_only: resolved.read_only,
             concurrency: resolved.concurrency,
             page_size: resolved.page_size,
+            price_per_gb_month: resolved.price_per_gb_month,
             format,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
             out: Out::default(),

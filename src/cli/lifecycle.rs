@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::context::{Context, Exit};
 use super::output::{Align, Format, OutputArgs, Rows};
 use crate::ops::lifecycle::{Coverage, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
-use crate::s3::{LifecycleRule, RuleChange, RuleScope};
+use crate::s3::{ErrorKind, LifecycleRule, RuleChange, RuleRef, RuleScope, Written, rule_label};
 use crate::text::escape;
 
 #[derive(Debug, Clone, Args)]
@@ -38,16 +38,25 @@ pub enum LifecycleAction {
         #[arg(long)]
         disabled: bool,
     },
-    /// Delete one rule by id; the others are kept. Deleting the last removes the configuration.
+    /// Delete one rule, by id or by position; the others are kept. Deleting the last removes
+    /// the configuration.
     Rm {
-        /// The rule id, as `partsweep lifecycle BUCKET` lists it.
-        id: String,
+        /// The rule id, as `partsweep lifecycle BUCKET` lists it; refused unless exactly one
+        /// rule carries it.
+        #[arg(required_unless_present = "index", conflicts_with = "index")]
+        id: Option<String>,
+        /// The rule at this position instead, from 1, as the INDEX column lists it: for rules
+        /// without an id or with the same id.
+        #[arg(long, value_name = "N")]
+        index: Option<usize>,
     },
 }
 
 /// A rule as scripts see it.
 #[derive(Serialize)]
 struct RuleRow<'a> {
+    /// The position in the configuration, from 1: what `rm --index` takes.
+    index: usize,
     id: &'a str,
     enabled: bool,
     /// "bucket", "prefix" or "filter".
@@ -59,13 +68,14 @@ struct RuleRow<'a> {
 }
 
 impl<'a> RuleRow<'a> {
-    fn new(rule: &'a LifecycleRule) -> Self {
+    fn new(index: usize, rule: &'a LifecycleRule) -> Self {
         let (scope, scope_detail) = match &rule.scope {
             RuleScope::WholeBucket => ("bucket", String::new()),
             RuleScope::Prefix(prefix) => ("prefix", prefix.clone()),
             RuleScope::Filtered(text) => ("filter", text.clone()),
         };
         RuleRow {
+            index: index + 1,
             id: &rule.id,
             enabled: rule.enabled,
             scope,
@@ -80,16 +90,22 @@ fn print_rules(ctx: &mut Context, bucket: &str, rules: &[LifecycleRule]) {
     let mut rows = Rows::new(
         ctx.format,
         &[
+            ("INDEX", Align::Right),
             ("ID", Align::Left),
             ("STATUS", Align::Left),
             ("SCOPE", Align::Left),
             ("ACTIONS", Align::Left),
         ],
     );
-    for rule in rules {
-        rows.push(&mut ctx.out, &RuleRow::new(rule), || {
+    for (index, rule) in rules.iter().enumerate() {
+        rows.push(&mut ctx.out, &RuleRow::new(index, rule), || {
             vec![
-                rule.id.clone(),
+                (index + 1).to_string(),
+                if rule.id.is_empty() {
+                    "(no id)".into()
+                } else {
+                    rule.id.clone()
+                },
                 if rule.enabled { "enabled" } else { "disabled" }.into(),
                 rule.scope.describe(),
                 rule.actions.join("; "),
@@ -147,20 +163,39 @@ pub async fn run(ctx: &mut Context, args: LifecycleArgs) -> Exit {
         Err(exit) => return exit,
     };
     match ctx.s3.change_lifecycle(&bucket, &change).await {
-        Ok(rules) => {
+        Ok(Written {
+            read_back: Ok(rules),
+        }) => {
             print_rules(ctx, &bucket, &rules);
             if ctx.format == Format::Table {
                 ctx.messages.note(SCHEDULE_NOTE);
             }
             Exit::Success
         }
+        Ok(Written {
+            read_back: Err(err),
+        }) => {
+            ctx.messages.warning(&format!(
+                "changed {} of bucket {}: written; could not read back: {}",
+                change.describe(),
+                escape(&bucket),
+                err.display_line()
+            ));
+            Exit::Success
+        }
         Err(err) => {
             let context = format!(
-                "cannot change rule {} of bucket {}",
-                escape(change.rule_id()),
+                "cannot change {} of bucket {}",
+                change.describe(),
                 escape(&bucket)
             );
             ctx.messages.s3_error(&context, &err);
+            if err.kind == ErrorKind::Stale {
+                ctx.messages.note(&format!(
+                    "`partsweep lifecycle {}` lists the rules as they are now",
+                    escape(&bucket)
+                ));
+            }
             Exit::Failure
         }
     }
@@ -200,16 +235,83 @@ fn checked_change(
                 enabled: !disabled,
             })
         }
-        LifecycleAction::Rm { id } => {
-            if !rules.iter().any(|rule| rule.id == id) {
-                ctx.messages.error(&format!(
-                    "bucket {} has no rule with id {:?}",
-                    escape(bucket),
-                    escape(&id)
-                ));
-                return Err(Exit::Usage);
-            }
-            Ok(RuleChange::Delete { id })
+        LifecycleAction::Rm { id, index } => {
+            let target = match (index, id) {
+                (Some(position), _) => rule_at_position(ctx, bucket, rules, position)?,
+                (None, Some(id)) => rule_with_id(ctx, bucket, rules, &id)?,
+                (None, None) => return Err(Exit::Usage),
+            };
+            Ok(RuleChange::Delete { target })
         }
     }
+}
+
+/// The rule at `position` (from 1) as `partsweep lifecycle BUCKET` lists it.
+fn rule_at_position(
+    ctx: &mut Context,
+    bucket: &str,
+    rules: &[LifecycleRule],
+    position: usize,
+) -> Result<RuleRef, Exit> {
+    if let Some(target) = position.checked_sub(1).and_then(|i| RuleRef::at(rules, i)) {
+        return Ok(target);
+    }
+    let range = match rules.len() {
+        0 => "it has none".to_owned(),
+        1 => "--index takes 1".to_owned(),
+        n => format!("--index takes 1 to {n}"),
+    };
+    ctx.messages.error(&format!(
+        "bucket {} has no rule {position}: {range}",
+        escape(bucket)
+    ));
+    Err(Exit::Usage)
+}
+
+/// The one rule carrying `id`; none or several is a usage error that names the rules.
+fn rule_with_id(
+    ctx: &mut Context,
+    bucket: &str,
+    rules: &[LifecycleRule],
+    id: &str,
+) -> Result<RuleRef, Exit> {
+    let carrying: Vec<usize> = (0..rules.len()).filter(|&i| rules[i].id == id).collect();
+    let named: Vec<usize> = match carrying.as_slice() {
+        [index] => return RuleRef::at(rules, *index).ok_or(Exit::Usage),
+        [] if rules.is_empty() => {
+            ctx.messages.error(&format!(
+                "bucket {} has no lifecycle rules, so none with id {:?}",
+                escape(bucket),
+                escape(id)
+            ));
+            return Err(Exit::Usage);
+        }
+        [] => {
+            ctx.messages.error(&format!(
+                "bucket {} has no rule with id {:?}; its rules:",
+                escape(bucket),
+                escape(id)
+            ));
+            (0..rules.len()).collect()
+        }
+        several => {
+            ctx.messages.error(&format!(
+                "{} rules of bucket {} carry id {:?}; name one with `rm --index N`:",
+                several.len(),
+                escape(bucket),
+                escape(id)
+            ));
+            carrying
+        }
+    };
+    for index in named {
+        let rule = &rules[index];
+        ctx.messages.note(&format!(
+            "  {}: {}; {}",
+            rule_label(index, rule),
+            escape(&rule.scope.describe()),
+            escape(&rule.actions.join("; "))
+        ));
+    }
+    Err(Exit::Usage)
 }

@@ -63,7 +63,7 @@ pub async fn run(ctx: &mut Context, args: LsArgs) -> Exit {
                     },
                     format::date(entry.modified),
                     entry.storage_class.as_deref().unwrap_or("-").to_owned(),
-                    entry.name(&prefix).to_owned(),
+                    entry.shown_name(&prefix).into_owned(),
                 ]
             });
         }

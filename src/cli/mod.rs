@@ -65,7 +65,8 @@ pub struct Global {
     /// Refuse every write: aborts, deletes and lifecycle changes.
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Aborts or deletes in flight at once [default: 32].
+    /// The most aborts or deletes in flight at once; partsweep starts at 32 and adapts below
+    /// this bound, fewer when the server throttles [default: 256].
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
     /// Config file [default: ~/.config/partsweep/config.toml].
@@ -168,6 +169,8 @@ pub struct Resolved {
     pub read_only: bool,
     pub concurrency: usize,
     pub page_size: Option<i32>,
+    /// USD per GB-month, for cost estimates.
+    pub price_per_gb_month: f64,
 }
 
 /// Fails with the config file's problem, a usage error like a bad flag.
@@ -188,6 +191,9 @@ pub fn resolve(global: &Global) -> Result<Resolved, String> {
             .or(config.concurrency)
             .unwrap_or(DEFAULT_CONCURRENCY),
         page_size: config.page_size,
+        price_per_gb_month: config
+            .price_per_gb_month
+            .unwrap_or(crate::ops::cost::DEFAULT_PRICE_PER_GB_MONTH),
     })
 }
 
@@ -200,7 +206,26 @@ pub fn log_path() -> PathBuf {
     base.join("partsweep").join("partsweep.log")
 }
 
-fn init_logging(verbose: u8, to_file: bool) {
+/// The console's log names buckets and keys: only its owner may read it, also when an
+/// older, wider-open file is already there.
+fn open_log(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = options.mode(0o600).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
+}
+
+fn init_logging(verbose: u8, to_file: bool, no_color: bool) {
     if verbose == 0 {
         return;
     }
@@ -212,21 +237,26 @@ fn init_logging(verbose: u8, to_file: bool) {
     let builder = tracing_subscriber::fmt().with_env_filter(level);
     if to_file {
         let path = log_path();
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if let Ok(file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-        {
-            let _ = builder
-                .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(file))
-                .try_init();
+        match open_log(&path) {
+            Ok(file) => {
+                let _ = builder
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(file))
+                    .try_init();
+            }
+            Err(err) => eprintln!(
+                "partsweep: no log: cannot open {}: {err}",
+                crate::text::escape(&path.display().to_string())
+            ),
         }
     } else {
-        let _ = builder.with_writer(std::io::stderr).try_init();
+        let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && !no_color
+            && std::env::var_os("NO_COLOR").is_none();
+        let _ = builder
+            .with_ansi(colour)
+            .with_writer(std::io::stderr)
+            .try_init();
     }
 }
 
@@ -246,7 +276,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let console = matches!(cli.command, None | Some(Cmd::Demo { .. }));
-    init_logging(cli.global.verbose, console);
+    init_logging(cli.global.verbose, console, cli.global.no_color);
     let resolved = match resolve(&cli.global) {
         Ok(resolved) => resolved,
         Err(err) => {
@@ -258,6 +288,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         read_only: resolved.read_only,
         concurrency: resolved.concurrency,
         page_size: resolved.page_size,
+        price_per_gb_month: resolved.price_per_gb_month,
     };
     let no_color = cli.global.no_color;
     let exit = match cli.command {

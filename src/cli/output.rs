@@ -8,7 +8,8 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::format;
-use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef};
+use crate::ops::sizes::{BucketTotals, Size};
+use crate::s3::{Bucket, Entry, EntryKind, S3Error, Timestamp, Upload, UploadRef, shown_key};
 use crate::text;
 
 /// `--json` / `--jsonl`, flattened into every headless subcommand (global, so that
@@ -113,7 +114,11 @@ impl Messages {
         }
     }
 
+    // Everything printed here may quote a server (an error message, a rule, a bucket name):
+    // it is escaped on the way out, which leaves text already escaped as it was.
+
     pub fn error(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[31mpartsweep:\x1b[0m {text}");
@@ -123,6 +128,7 @@ impl Messages {
     }
 
     pub fn warning(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         if self.color {
             eprintln!("\x1b[33mpartsweep: warning:\x1b[0m {text}");
@@ -136,6 +142,7 @@ impl Messages {
     }
 
     pub fn note(&mut self, text: &str) {
+        let text = text::escape(text);
         self.clear_progress();
         eprintln!("{text}");
     }
@@ -143,7 +150,7 @@ impl Messages {
     /// One self-overwriting status line; nothing at all when stderr is not a terminal.
     pub fn progress(&mut self, text: &str) {
         if self.progress {
-            eprint!("\r\x1b[2K{text}");
+            eprint!("\r\x1b[2K{}", text::escape(text));
             self.progress_shown = true;
         }
     }
@@ -300,41 +307,77 @@ impl Rows {
     }
 }
 
-/// An upload as scripts see it. `parts` and `bytes` are null unless asked for (`--parts`).
+/// An upload as scripts see it. `parts`, `bytes` and `last_activity` are null unless asked
+/// for (`--parts`), and when the upload's parts could not be read (`size_error` says why).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UploadRow {
     pub bucket: String,
-    pub key: String,
+    /// Exactly the key; null for one that is not UTF-8, which JSON cannot carry.
+    pub key: Option<String>,
+    /// Only for a key that is not UTF-8: as the server URL-encoded it (a space as `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_url_encoded: Option<String>,
     pub upload_id: String,
     pub initiated: Option<String>,
     pub storage_class: Option<String>,
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
+    /// The newest part's time; the start time when there is no part.
+    pub last_activity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_error: Option<String>,
 }
 
 impl UploadRow {
     pub fn new(bucket: &str, upload: &Upload) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: upload.key.to_string(),
+            key: (!upload.key_undecodable).then(|| upload.key.to_string()),
+            key_url_encoded: upload.key_undecodable.then(|| upload.key.to_string()),
             upload_id: upload.upload_id.to_string(),
             initiated: format::rfc3339(upload.initiated),
             storage_class: upload.storage_class.as_deref().map(str::to_owned),
             parts: None,
             bytes: None,
+            last_activity: None,
+            size_error: None,
         }
+    }
+
+    /// Fills in what ListParts found.
+    pub fn with_size(mut self, size: &Size) -> Self {
+        match size {
+            Size::Known(summary) => {
+                self.parts = Some(summary.parts);
+                self.bytes = Some(summary.bytes);
+                self.last_activity = format::rfc3339(summary.last_activity);
+            }
+            Size::Unknown(reason) => self.size_error = Some(reason.clone()),
+        }
+        self
     }
 
     /// An upload known only by its key and id (not from a listing).
     pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: upload.key().to_owned(),
+            key: (!upload.key_undecodable()).then(|| upload.key().to_owned()),
+            key_url_encoded: upload.key_undecodable().then(|| upload.key().to_owned()),
             upload_id: upload.upload_id().into_owned(),
             initiated: None,
             storage_class: None,
             parts: None,
             bytes: None,
+            last_activity: None,
+            size_error: None,
+        }
+    }
+
+    /// The key for a table: see [`shown_key`].
+    pub fn shown_key(&self) -> String {
+        match (&self.key, &self.key_url_encoded) {
+            (Some(key), _) => key.clone(),
+            (None, encoded) => shown_key(encoded.as_deref().unwrap_or(""), true).into_owned(),
         }
     }
 }
@@ -355,16 +398,17 @@ pub const UPLOAD_COLUMNS_WITH_PARTS: &[(&str, Align)] = &[
     ("CLASS", Align::Left),
     ("PARTS", Align::Right),
     ("SIZE", Align::Right),
+    ("LAST ACTIVITY", Align::Right),
     ("UPLOAD ID", Align::Left),
     ("KEY", Align::Left),
 ];
 
-/// Table cells in the order of [`UPLOAD_COLUMNS`] (or [`UPLOAD_COLUMNS_WITH_PARTS`] when
-/// `parts` and `bytes` are known).
+/// Table cells in the order of [`UPLOAD_COLUMNS`], or of [`UPLOAD_COLUMNS_WITH_PARTS`] with
+/// a size (`?` where it could not be read).
 pub fn upload_cells(
     bucket: &str,
     upload: &Upload,
-    parts: Option<(u64, u64)>,
+    size: Option<&Size>,
     now: Timestamp,
 ) -> Vec<String> {
     let mut cells = vec![
@@ -373,12 +417,17 @@ pub fn upload_cells(
         format::age(upload.initiated, now),
         upload.storage_class.as_deref().unwrap_or("-").to_owned(),
     ];
-    if let Some((parts, bytes)) = parts {
-        cells.push(format::count(parts));
-        cells.push(format::bytes(bytes));
+    match size {
+        Some(Size::Known(summary)) => cells.extend([
+            format::count(summary.parts),
+            format::bytes(summary.bytes),
+            format::age(summary.last_activity, now),
+        ]),
+        Some(Size::Unknown(_)) => cells.extend(["?", "?", "?"].map(String::from)),
+        None => {}
     }
     cells.push(upload.upload_id.to_string());
-    cells.push(upload.key.to_string());
+    cells.push(upload.shown_key().into_owned());
     cells
 }
 
@@ -392,6 +441,8 @@ pub struct BucketRow {
     pub parts: Option<u64>,
     pub bytes: Option<u64>,
     pub oldest: Option<String>,
+    /// Uploads counted in `uploads` whose parts could not be read (not in `parts`/`bytes`).
+    pub size_unknown: Option<u64>,
     /// Why the upload fields are missing, when listing them failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -407,8 +458,18 @@ impl BucketRow {
             parts: None,
             bytes: None,
             oldest: None,
+            size_unknown: None,
             error: None,
         }
+    }
+
+    pub fn with_totals(mut self, totals: &BucketTotals) -> Self {
+        self.uploads = Some(totals.uploads);
+        self.parts = Some(totals.parts);
+        self.bytes = Some(totals.bytes);
+        self.oldest = format::rfc3339(totals.oldest);
+        self.size_unknown = Some(totals.unknown);
+        self
     }
 }
 
@@ -416,7 +477,11 @@ impl BucketRow {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EntryRow {
     pub bucket: String,
-    pub key: String,
+    /// Exactly the key; null for one that is not UTF-8, which JSON cannot carry.
+    pub key: Option<String>,
+    /// Only for a key that is not UTF-8: as the server URL-encoded it (a space as `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_url_encoded: Option<String>,
     pub kind: &'static str,
     pub size: Option<u64>,
     pub modified: Option<String>,
@@ -428,7 +493,8 @@ impl EntryRow {
         let file = entry.kind == EntryKind::File;
         EntryRow {
             bucket: bucket.to_owned(),
-            key: entry.key.clone(),
+            key: (!entry.key_undecodable).then(|| entry.key.clone()),
+            key_url_encoded: entry.key_undecodable.then(|| entry.key.clone()),
             kind: if file { "file" } else { "folder" },
             size: file.then_some(entry.size),
             modified: format::rfc3339(entry.modified),
@@ -440,6 +506,39 @@ impl EntryRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_that_is_not_utf8_is_null_in_json_and_marked_in_tables_never_another_key() {
+        let upload = Upload {
+            key: "bad-%FF".into(),
+            upload_id: "id-1".into(),
+            initiated: None,
+            storage_class: None,
+            key_undecodable: true,
+        };
+        let json = serde_json::to_value(UploadRow::new("media", &upload)).expect("json");
+        assert_eq!(json["key"], serde_json::Value::Null);
+        assert_eq!(json["key_url_encoded"], "bad-%FF");
+        let cells = upload_cells(
+            "media",
+            &upload,
+            Some(&Size::Unknown("not UTF-8".into())),
+            0,
+        );
+        assert_eq!(
+            cells.last().map(String::as_str),
+            Some("bad-\\xff (undecodable)")
+        );
+        assert_eq!(cells[4..7], ["?", "?", "?"], "its parts cannot be listed");
+
+        let plain = Upload {
+            key_undecodable: false,
+            ..upload
+        };
+        let json = serde_json::to_value(UploadRow::new("media", &plain)).expect("json");
+        assert_eq!(json["key"], "bad-%FF");
+        assert!(json.get("key_url_encoded").is_none(), "{json}");
+    }
 
     #[test]
     fn tables_align_by_terminal_columns_and_escape_hostile_text() {

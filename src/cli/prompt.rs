@@ -1,6 +1,7 @@
 //! Asking before destructive work, and Ctrl-C during it: the same rules for every subcommand.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -47,7 +48,7 @@ impl Consent {
 pub const NEEDS_YES: &str = "without --yes (stdin is not a terminal to ask on)";
 
 fn read_answer(prompt: &str) -> Option<String> {
-    eprint!("{prompt}");
+    eprint!("{}", crate::text::escape(prompt));
     let _ = io::stderr().flush();
     let mut answer = String::new();
     io::stdin().lock().read_line(&mut answer).ok()?;
@@ -65,24 +66,56 @@ pub fn typed(prompt: &str, expected: &str) -> bool {
     read_answer(prompt).is_some_and(|answer| answer == expected)
 }
 
-/// While alive, Ctrl-C cancels `token`: nothing new starts, calls in flight finish, and the
-/// command reports what was left alone.
-pub struct CancelOnCtrlC(JoinHandle<()>);
+/// The exit code after a second Ctrl-C, as a shell reports a process ended by SIGINT.
+pub const INTERRUPTED: i32 = 130;
+
+/// While alive, Ctrl-C cancels `token`: nothing new starts (no retry either), calls in
+/// flight finish, and the command reports what was left alone. A second Ctrl-C exits at
+/// once with [`INTERRUPTED`], after printing what is known (see [`CancelOnCtrlC::know`]).
+pub struct CancelOnCtrlC {
+    task: JoinHandle<()>,
+    known: Arc<Mutex<String>>,
+}
 
 impl CancelOnCtrlC {
     pub fn new(token: &CancellationToken) -> Self {
         let token = token.clone();
-        CancelOnCtrlC(tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\npartsweep: cancelling: calls in flight finish, nothing new starts");
+        let known = Arc::new(Mutex::new(String::new()));
+        let task = tokio::spawn({
+            let known = known.clone();
+            async move {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
+                }
+                eprintln!(
+                    "\npartsweep: cancelling: calls in flight finish, nothing new starts (Ctrl-C again stops at once)"
+                );
                 token.cancel();
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
+                }
+                let known = known.lock().map(|known| known.clone()).unwrap_or_default();
+                eprintln!("\npartsweep: stopped at once; calls in flight were not waited for");
+                if !known.is_empty() {
+                    eprintln!("partsweep: so far: {known}");
+                }
+                let _ = io::stderr().flush();
+                std::process::exit(INTERRUPTED);
             }
-        }))
+        });
+        CancelOnCtrlC { task, known }
+    }
+
+    /// What a second Ctrl-C prints: the command keeps it current as results arrive.
+    pub fn know(&self, text: impl Into<String>) {
+        if let Ok(mut known) = self.known.lock() {
+            *known = text.into();
+        }
     }
 }
 
 impl Drop for CancelOnCtrlC {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }

@@ -163,6 +163,11 @@ async fn ending(ctx: &mut Context, args: RbArgs) -> Ending {
     let ctrl_c = CancelOnCtrlC::new(&token);
     let messages = &mut ctx.messages;
     let report = empty_and_delete(&ctx.s3, bucket, ctx.concurrency, &token, |progress| {
+        // A second Ctrl-C (during the count of what is left, say) prints where it was.
+        ctrl_c.know(format!(
+            "bucket {shown}: stopped during \"{}\"",
+            progress.line()
+        ));
         messages.progress(&progress.line());
     })
     .await;

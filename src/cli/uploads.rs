@@ -4,7 +4,7 @@
 use std::pin::pin;
 
 use clap::Args;
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, TryStreamExt};
 
 use super::context::{Context, Exit};
 use super::output::{
@@ -13,8 +13,8 @@ use super::output::{
 use super::{Location, parse_age, parse_location};
 use crate::format;
 use crate::ops::list;
-use crate::ops::retry::Backoff;
-use crate::s3::{Bucket, ErrorKind, PartsSummary, S3, S3Error, Timestamp, Upload};
+use crate::ops::sizes::{Size, measure_all};
+use crate::s3::{Bucket, S3Error, Timestamp, Upload};
 
 #[derive(Debug, Clone, Args)]
 pub struct UploadsArgs {
@@ -24,7 +24,7 @@ pub struct UploadsArgs {
     /// Only uploads started longer ago than this: 30m, 12h, 7d, 2w.
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub older_than: Option<i64>,
-    /// Also count each upload's parts and bytes (one ListParts call per upload).
+    /// Also show each upload's parts, bytes and last activity (one ListParts call per upload).
     #[arg(long)]
     pub parts: bool,
     #[command(flatten)]
@@ -39,37 +39,6 @@ pub fn old_enough(upload: &Upload, older_than: Option<i64>, now: Timestamp) -> b
             .initiated
             .is_some_and(|started| started < now.saturating_sub(age)),
     }
-}
-
-/// Each upload with its parts, in listing order. Uploads that were completed or aborted
-/// meanwhile are dropped: they no longer exist.
-pub async fn with_parts(
-    s3: &S3,
-    bucket: &str,
-    uploads: Vec<Upload>,
-    concurrency: usize,
-) -> Result<Vec<(Upload, PartsSummary)>, S3Error> {
-    let backoff = Backoff::default();
-    let backoff = &backoff;
-    let summaries: Vec<(Upload, Result<PartsSummary, S3Error>)> = stream::iter(uploads)
-        .map(|upload| async move {
-            let summary = backoff
-                .run(|| s3.parts_summary(bucket, &upload.key, &upload.upload_id))
-                .await;
-            (upload, summary)
-        })
-        .buffered(concurrency.max(1))
-        .collect()
-        .await;
-    let mut with_parts = Vec::with_capacity(summaries.len());
-    for (upload, summary) in summaries {
-        match summary {
-            Ok(summary) => with_parts.push((upload, summary)),
-            Err(err) if err.kind == ErrorKind::NoSuchUpload => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(with_parts)
 }
 
 /// By name: some servers (Garage) list buckets in a different order each time.
@@ -102,10 +71,13 @@ pub async fn run(ctx: &mut Context, args: UploadsArgs) -> Exit {
         UPLOAD_COLUMNS
     };
     let mut rows = Rows::new(ctx.format, columns);
-    let (mut listed, mut failed) = (0, 0);
+    let (mut listed, mut failed, mut unknown) = (0, 0, 0);
     for target in &targets {
         match print_uploads(ctx, target, args.older_than, args.parts, &mut rows).await {
-            Ok(()) => listed += 1,
+            Ok(unreadable) => {
+                listed += 1;
+                unknown += unreadable;
+            }
             Err(err) => {
                 failed += 1;
                 let context = format!("cannot list uploads in {}", target.describe());
@@ -122,19 +94,24 @@ pub async fn run(ctx: &mut Context, args: UploadsArgs) -> Exit {
     if count == 0 && failed == 0 && ctx.format == Format::Table {
         ctx.messages.note("no incomplete uploads");
     }
+    if unknown > 0 {
+        ctx.messages.note(&unknown_sizes_note(unknown));
+    }
     Exit::from_counts(listed, failed)
 }
 
-/// Streams one bucket's uploads into `rows`, page by page.
+/// Streams one bucket's uploads into `rows`, page by page. Returns how many uploads'
+/// sizes could not be read (listed with `?`).
 async fn print_uploads(
     ctx: &mut Context,
     target: &Location,
     older_than: Option<i64>,
     parts: bool,
     rows: &mut Rows,
-) -> Result<(), S3Error> {
+) -> Result<u64, S3Error> {
     let bucket = target.bucket.as_str();
     let now = ctx.now;
+    let mut unknown = 0;
     let mut pages = pin!(list::uploads(
         &ctx.s3,
         bucket,
@@ -147,13 +124,18 @@ async fn print_uploads(
             .filter(|upload| old_enough(upload, older_than, now))
             .collect();
         if parts {
-            for (upload, summary) in with_parts(&ctx.s3, bucket, page, ctx.concurrency).await? {
-                let mut row = UploadRow::new(bucket, &upload);
-                row.parts = Some(summary.parts);
-                row.bytes = Some(summary.bytes);
-                let parts = Some((summary.parts, summary.bytes));
+            let mut sized = pin!(measure_all(&ctx.s3, bucket, page, ctx.concurrency, None));
+            while let Some((upload, measured)) = sized.next().await {
+                // None: completed or aborted meanwhile, so no longer an incomplete upload.
+                let Some(size) = measured? else {
+                    continue;
+                };
+                if matches!(size, Size::Unknown(_)) {
+                    unknown += 1;
+                }
+                let row = UploadRow::new(bucket, &upload).with_size(&size);
                 rows.push(&mut ctx.out, &row, || {
-                    upload_cells(bucket, &upload, parts, now)
+                    upload_cells(bucket, &upload, Some(&size), now)
                 });
             }
         } else {
@@ -171,7 +153,21 @@ async fn print_uploads(
             break;
         }
     }
-    Ok(())
+    Ok(unknown)
+}
+
+/// Said on stderr when some uploads' parts could not be read; the rest was.
+pub fn unknown_sizes_note(unknown: u64) -> String {
+    let (uploads, was) = if unknown == 1 {
+        ("upload", "its size is")
+    } else {
+        ("uploads", "their sizes are")
+    };
+    format!(
+        "note: the server's ListParts answer for {} {uploads} could not be read (Garage, for one, writes \
+         a key's control characters raw into its XML); {was} unknown (?, size_error in JSON), everything else was read",
+        format::count(unknown)
+    )
 }
 
 #[cfg(test)]
@@ -184,6 +180,7 @@ mod tests {
             upload_id: "u".into(),
             initiated,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

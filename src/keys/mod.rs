@@ -46,6 +46,12 @@ pub enum Intent {
     OpenFiles,
     EmptyAndDelete,
     Toggle,
+    /// Give a rule's abort action a rule of its own instead of moving the whole rule.
+    Split,
+    /// Show or hide the uploads' age chart.
+    ToggleChart,
+    /// Clear all without the uploads written to in the last hour.
+    LeaveOutActive,
 }
 
 /// Where a binding applies: a pane, or what is open on top of it.
@@ -69,10 +75,12 @@ pub enum Scope {
     DeleteBucket,
     TypeName,
     Form,
+    /// One upload's details and parts.
+    Details,
 }
 
 impl Scope {
-    const ALL: [Scope; 15] = [
+    const ALL: [Scope; 16] = [
         Scope::Everywhere,
         Scope::Buckets,
         Scope::Bucket,
@@ -88,6 +96,7 @@ impl Scope {
         Scope::DeleteBucket,
         Scope::TypeName,
         Scope::Form,
+        Scope::Details,
     ];
 
     /// The section name in `keybindings.toml`.
@@ -108,6 +117,7 @@ impl Scope {
             Scope::DeleteBucket => "delete_bucket",
             Scope::TypeName => "type_name",
             Scope::Form => "form",
+            Scope::Details => "details",
         }
     }
 
@@ -130,6 +140,7 @@ impl Scope {
             DeleteBucket => &[DeleteBucket],
             TypeName => &[TypeName],
             Form => &[Form],
+            Details => &[Details],
         }
     }
 }
@@ -181,6 +192,8 @@ pub const ACTIONS: &[Action] = {
         action(Files, "mark", I::Mark, "mark", false),
         action(Uploads, "abort", I::Delete, "abort upload", true),
         action(Uploads, "clear_all", I::ClearAll, "clear all", true),
+        action(Uploads, "details", I::Open, "details", false),
+        action(Uploads, "chart", I::ToggleChart, "age chart", true),
         action(Uploads, "mark", I::Mark, "mark", false),
         action(Uploads, "mark_all", I::MarkAll, "mark all shown", false),
         action(Lifecycle, "add_rule", I::AddRule, "add rule", true),
@@ -221,6 +234,20 @@ pub const ACTIONS: &[Action] = {
         action(Filter, "clear", I::Cancel, "clears", true),
         action(Confirm, "yes", I::Accept, "yes", true),
         action(Confirm, "no", I::Cancel, "cancel", true),
+        action(
+            Confirm,
+            "split",
+            I::Split,
+            "split the abort action off into a rule of its own",
+            false,
+        ),
+        action(
+            Confirm,
+            "leave_out_active",
+            I::LeaveOutActive,
+            "clear all but the uploads active in the last hour",
+            true,
+        ),
         action(Summary, "close", I::Cancel, "close", true),
         action(Counting, "cancel", I::Cancel, "cancels", true),
         action(DeleteBucket, "up", I::Up, "up", true),
@@ -255,6 +282,9 @@ pub const ACTIONS: &[Action] = {
         action(Form, "previous", I::Up, "previous", true),
         action(Form, "toggle", I::Toggle, "toggles", true),
         action(Form, "cancel", I::Cancel, "cancel", true),
+        action(Details, "close", I::Cancel, "close", true),
+        action(Details, "up", I::Up, "scroll up", true),
+        action(Details, "down", I::Down, "scroll down", true),
     ]
 };
 

@@ -4,7 +4,8 @@
 use futures::{StreamExt, stream};
 use tokio_util::sync::CancellationToken;
 
-use super::retry::Backoff;
+use super::limit::Limiter;
+use super::retry::{Backoff, Retry, RetryBudget, Tried};
 use crate::format;
 use crate::s3::{BucketContents, KeyFailure, MAX_DELETE_BATCH, ObjectId, S3, S3Error};
 
@@ -42,41 +43,45 @@ pub async fn delete_all(
         ..DeleteReport::default()
     };
     let stop = token.child_token();
-    let backoff = Backoff::default();
+    let limiter = Limiter::new(concurrency.clamp(1, MAX_BATCHES_IN_FLIGHT));
+    let budget = RetryBudget::default();
+    let retry = Retry {
+        backoff: Backoff::default(),
+        budget: &budget,
+        limiter: &limiter,
+        token: &stop,
+    };
     let batch_count = objects.len().div_ceil(MAX_DELETE_BATCH);
-    let objects = &objects;
+    let (objects, retry) = (&objects, &retry);
     let mut results = stream::iter(0..batch_count)
         .take_while(|_| std::future::ready(!stop.is_cancelled()))
-        .map(|i| {
-            let backoff = &backoff;
-            async move {
-                let end = ((i + 1) * MAX_DELETE_BATCH).min(objects.len());
-                let batch = &objects[i * MAX_DELETE_BATCH..end];
-                let result = backoff.run(|| s3.delete_objects(bucket, batch)).await;
-                (batch, result)
-            }
+        .map(|i| async move {
+            let end = ((i + 1) * MAX_DELETE_BATCH).min(objects.len());
+            let batch = &objects[i * MAX_DELETE_BATCH..end];
+            (batch, retry.run(|| s3.delete_objects(bucket, batch)).await)
         })
-        .buffer_unordered(concurrency.clamp(1, MAX_BATCHES_IN_FLIGHT));
+        .buffer_unordered(MAX_BATCHES_IN_FLIGHT);
     let mut settled = 0;
-    while let Some((batch, result)) = results.next().await {
+    while let Some((batch, tried)) = results.next().await {
+        let Tried::Done(result) = tried else {
+            continue;
+        };
         settled += batch.len();
         match result {
             Ok(outcome) => {
                 report.deleted += outcome.deleted;
                 report.failed.extend(outcome.failed);
             }
-            Err(err) => report.failed.extend(batch.iter().map(|object| KeyFailure {
-                key: object.key.clone(),
-                version_id: object.version_id.clone(),
-                code: err.code.clone(),
-                message: err.display_line(),
-            })),
+            Err(err) => report
+                .failed
+                .extend(batch.iter().map(|object| KeyFailure::of(object, &err))),
         }
         if stop_on_failure && !report.failed.is_empty() {
             stop.cancel();
         }
         progress(settled);
     }
+    drop(results);
     report.not_attempted = report.requested - settled;
     report.cancelled = token.is_cancelled();
     report

@@ -30,19 +30,20 @@ impl RuleCheck {
     }
 }
 
-/// Checks an abort rule before it is added (`editing: None`) or an existing rule is edited.
-/// `prefix` is `None` when the scope is not edited (tag or size filters), `Some("")` for the
-/// whole bucket. The form and `partsweep lifecycle` both use this.
+/// Checks an abort rule before it is added (`editing: None`) or the rule at position
+/// `editing` of `existing` is edited. `prefix` is `None` when the scope is not edited (tag or
+/// size filters), `Some("")` for the whole bucket. The form and `partsweep lifecycle` both
+/// use this.
 pub fn check_abort_rule(
     existing: &[LifecycleRule],
-    editing: Option<&str>,
+    editing: Option<usize>,
     id: &str,
     prefix: Option<&str>,
     days: &str,
 ) -> RuleCheck {
     let mut check = RuleCheck::default();
     let days = days.trim();
-    let edited_rule = editing.and_then(|e| existing.iter().find(|r| r.id == e));
+    let edited_rule = editing.and_then(|index| existing.get(index));
     let days_optional = edited_rule.is_some_and(|r| r.abort_days.is_none());
     if days.is_empty() && days_optional {
         check.days = None;
@@ -76,8 +77,8 @@ pub fn check_abort_rule(
     }
     // Overlap matters only for a rule that aborts uploads.
     if let (Some(prefix), Some(_)) = (prefix, check.days) {
-        for other in existing {
-            if Some(other.id.as_str()) == editing {
+        for (index, other) in existing.iter().enumerate() {
+            if Some(index) == editing {
                 continue;
             }
             let (Some(other_days), Some(other_prefix)) =
@@ -100,7 +101,18 @@ pub fn check_abort_rule(
 
 /// A rule id not yet used in the bucket.
 pub fn default_rule_id(existing: &[LifecycleRule]) -> String {
-    let base = "abort-incomplete-uploads";
+    unused_id(existing, "abort-incomplete-uploads")
+}
+
+/// An id for the abort action split off `rule`: `<its id>-abort`, numbered if taken.
+pub fn split_rule_id(existing: &[LifecycleRule], rule: &LifecycleRule) -> String {
+    if rule.id.is_empty() {
+        return default_rule_id(existing);
+    }
+    unused_id(existing, &format!("{}-abort", rule.id))
+}
+
+fn unused_id(existing: &[LifecycleRule], base: &str) -> String {
     let taken = |id: &str| existing.iter().any(|r| r.id == id);
     if !taken(base) {
         return base.into();
@@ -109,6 +121,48 @@ pub fn default_rule_id(existing: &[LifecycleRule]) -> String {
         .map(|n| format!("{base}-{n}"))
         .find(|id| !taken(id))
         .unwrap_or_else(|| base.into())
+}
+
+fn scope_words(prefix: &str) -> String {
+    RuleScope::from_prefix(prefix).describe()
+}
+
+/// What else editing `rule` does, in words, beyond its abort action: its other actions
+/// (expiry, transitions) belong to the whole rule, so they follow a new scope (`prefix`, `None`
+/// when unchanged) and a new status. Empty when the edit touches nothing else.
+pub fn edit_side_effects(rule: &LifecycleRule, prefix: Option<&str>, enabled: bool) -> Vec<String> {
+    if rule.other_actions.is_empty() {
+        return Vec::new();
+    }
+    let others = escape(&rule.other_actions.join("; ")).into_owned();
+    let mut lines = Vec::new();
+    if let (Some(prefix), Some(current)) = (prefix, rule.scope.editable_prefix())
+        && prefix != current
+    {
+        lines.push(format!(
+            "this rule also has other actions ({others}): they move to the new scope too, {} instead of {}",
+            escape(&scope_words(prefix)),
+            escape(&scope_words(current)),
+        ));
+    }
+    if enabled != rule.enabled {
+        let verb = if enabled { "enabling" } else { "disabling" };
+        let effect = if enabled { "starts" } else { "stops" };
+        lines.push(format!(
+            "{verb} this rule also {effect} its other actions ({others})"
+        ));
+    }
+    lines
+}
+
+/// Whether the abort action of `rule` can be given a scope of its own instead of moving the
+/// whole rule to `prefix`: only when the scope changes and the rule does something else too.
+pub fn can_split(rule: &LifecycleRule, prefix: Option<&str>) -> bool {
+    let scope_changes = matches!(
+        (prefix, rule.scope.editable_prefix()),
+        (Some(new), Some(current)) if new != current
+    );
+    scope_changes && !rule.other_actions.is_empty()
 }
 
 /// Whether incomplete uploads in a bucket are aborted automatically.
@@ -179,7 +233,7 @@ mod tests {
         let check = check_abort_rule(&existing, None, "  ", Some("tmp/"), "3");
         assert!(check.errors.iter().any(|e| e.contains("empty")));
         // Editing keeps its own id.
-        let check = check_abort_rule(&existing, Some("weekly"), "weekly", Some(""), "3");
+        let check = check_abort_rule(&existing, Some(0), "weekly", Some(""), "3");
         assert!(check.is_ok(), "{check:?}");
     }
 
@@ -228,5 +282,44 @@ mod tests {
         assert_eq!(Coverage::of(&mixed).label(), "7d");
         let disabled = [LifecycleRule::new_abort("d", "", 1, false).expect("rule")];
         assert_eq!(Coverage::of(&disabled), Coverage::None);
+    }
+
+    fn expiring_and_aborting(id: &str, prefix: &str) -> LifecycleRule {
+        use aws_sdk_s3::types::LifecycleExpiration;
+        let mut raw = abort(id, prefix, 7).sdk().clone();
+        raw.expiration = Some(LifecycleExpiration::builder().days(30).build());
+        LifecycleRule::from_sdk(raw)
+    }
+
+    #[test]
+    fn moving_or_disabling_a_rule_says_what_else_it_does() {
+        let rule = expiring_and_aborting("logs", "logs/");
+        let moved = edit_side_effects(&rule, Some("tmp/"), true);
+        assert_eq!(
+            moved,
+            [
+                "this rule also has other actions (expire objects after 30 days): they move to the new scope too, prefix tmp/ instead of prefix logs/"
+            ]
+        );
+        assert!(can_split(&rule, Some("tmp/")));
+        let disabled = edit_side_effects(&rule, Some("logs/"), false);
+        assert_eq!(
+            disabled,
+            ["disabling this rule also stops its other actions (expire objects after 30 days)"]
+        );
+        assert!(!can_split(&rule, Some("logs/")), "the scope stays");
+        assert!(!can_split(&rule, None));
+        let plain = abort("weekly", "logs/", 7);
+        assert!(edit_side_effects(&plain, Some(""), false).is_empty());
+        assert!(!can_split(&plain, Some("")), "nothing else to leave behind");
+    }
+
+    #[test]
+    fn a_split_off_rule_is_named_after_its_origin() {
+        let rule = expiring_and_aborting("logs", "logs/");
+        let existing = [rule.clone(), abort("logs-abort", "", 7)];
+        assert_eq!(split_rule_id(&existing, &rule), "logs-abort-2");
+        let no_id = expiring_and_aborting("", "logs/");
+        assert_eq!(split_rule_id(&[], &no_id), "abort-incomplete-uploads");
     }
 }

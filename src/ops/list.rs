@@ -579,6 +579,7 @@ mod tests {
             upload_id: id.into(),
             initiated: None,
             storage_class: None,
+            key_undecodable: false,
         }
     }
 

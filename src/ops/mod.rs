@@ -3,8 +3,11 @@
 //! only `s3`, `format` and `text`, and reports through callbacks and return values.
 
 pub mod abort;
+pub mod cost;
 pub mod delete;
 pub mod lifecycle;
+pub mod limit;
 pub mod list;
 pub mod purge;
 pub mod retry;
+pub mod sizes;

@@ -98,6 +98,8 @@ pub struct PurgeReport {
     pub end: PurgeEnd,
     /// What is still there after a stop (counted again), when counting worked.
     pub left: Option<BucketContents>,
+    /// The count of what is left was stopped (a second cancel).
+    pub left_not_counted: bool,
 }
 
 impl PurgeReport {
@@ -137,6 +139,9 @@ impl PurgeReport {
         } else if self.end != PurgeEnd::BucketDeleted {
             lines.push(match &self.left {
                 Some(left) => format!("Left in the bucket: {}.", left.summary()),
+                None if self.left_not_counted => {
+                    "What is left in the bucket was not counted.".into()
+                }
                 None => "Could not count what is left in the bucket.".into(),
             });
         }
@@ -222,6 +227,20 @@ pub async fn empty_and_delete(
     bucket: &str,
     concurrency: usize,
     token: &CancellationToken,
+    progress: impl FnMut(Progress),
+) -> PurgeReport {
+    let never = CancellationToken::new();
+    empty_and_delete_until(s3, bucket, concurrency, token, &never, progress).await
+}
+
+/// [`empty_and_delete`], where `stop_counting` also ends the count of what is left after a
+/// stop (which lists the whole bucket again): a second cancel.
+pub async fn empty_and_delete_until(
+    s3: &S3,
+    bucket: &str,
+    concurrency: usize,
+    token: &CancellationToken,
+    stop_counting: &CancellationToken,
     mut progress: impl FnMut(Progress),
 ) -> PurgeReport {
     let mut report = PurgeReport {
@@ -233,6 +252,7 @@ pub async fn empty_and_delete(
         failures: Vec::new(),
         end: PurgeEnd::BucketDeleted,
         left: None,
+        left_not_counted: false,
     };
     for phase in Phase::ALL {
         let step = match phase {
@@ -294,7 +314,10 @@ pub async fn empty_and_delete(
                 Stop::Cancelled => PurgeEnd::Cancelled { phase },
                 Stop::Failed(error) => PurgeEnd::Failed { phase, error },
             };
-            report.left = s3.count_contents(bucket).await.ok();
+            tokio::select! {
+                _ = stop_counting.cancelled() => report.left_not_counted = true,
+                left = s3.count_contents(bucket) => report.left = left.ok(),
+            }
             return report;
         }
     }
@@ -371,10 +394,7 @@ async fn delete_phase(
         .await
     } else {
         let pages = s3.list_all_objects(bucket, "");
-        list_everything(pages, phase, token, progress, |entry| {
-            ObjectId::key(entry.key)
-        })
-        .await
+        list_everything(pages, phase, token, progress, ObjectId::from).await
     };
     let objects = match listed {
         // A server without versioning says so on the first page: skip the phase, and say so.

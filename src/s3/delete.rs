@@ -1,6 +1,7 @@
 //! Deleting: object versions and delete markers (ListObjectVersions), DeleteObjects with
 //! per-key results, and counting what keeps a bucket from being deleted.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use aws_sdk_s3::Client;
@@ -10,7 +11,7 @@ use futures::stream::try_unfold;
 use futures::{Stream, TryStreamExt};
 
 use super::list::{decode_key, is_url_encoded};
-use super::{ErrorKind, S3, S3Error};
+use super::{Entry, ErrorKind, S3, S3Error, shown_key};
 
 /// The most keys one DeleteObjects call accepts.
 pub const MAX_DELETE_BATCH: usize = 1000;
@@ -21,13 +22,32 @@ pub struct ObjectId {
     pub key: String,
     /// `None` deletes the current object (on a versioned bucket: adds a delete marker).
     pub version_id: Option<String>,
+    /// See [`super::Upload::key_undecodable`]: a delete of it is refused.
+    pub key_undecodable: bool,
 }
 
 impl ObjectId {
+    /// An object named by text (the console's marks, a command line): always decodable.
     pub fn key(key: impl Into<String>) -> Self {
         ObjectId {
             key: key.into(),
             version_id: None,
+            key_undecodable: false,
+        }
+    }
+
+    /// The key for a person to read: see [`shown_key`].
+    pub fn shown_key(&self) -> Cow<'_, str> {
+        shown_key(&self.key, self.key_undecodable)
+    }
+}
+
+impl From<Entry> for ObjectId {
+    fn from(entry: Entry) -> Self {
+        ObjectId {
+            key: entry.key,
+            version_id: None,
+            key_undecodable: entry.key_undecodable,
         }
     }
 }
@@ -54,12 +74,25 @@ pub struct KeyFailure {
     pub version_id: Option<String>,
     pub code: Option<String>,
     pub message: String,
+    /// See [`super::Upload::key_undecodable`].
+    pub key_undecodable: bool,
 }
 
 impl KeyFailure {
+    /// The whole call for `object` failed with `err`.
+    pub fn of(object: &ObjectId, err: &S3Error) -> Self {
+        KeyFailure {
+            key: object.key.clone(),
+            version_id: object.version_id.clone(),
+            code: err.code.clone(),
+            message: err.display_line(),
+            key_undecodable: object.key_undecodable,
+        }
+    }
+
     /// `photos/a.jpg: Access Denied (AccessDenied)`.
     pub fn display_line(&self) -> String {
-        let mut line = crate::text::escape(&self.key).into_owned();
+        let mut line = shown_key(&self.key, self.key_undecodable).into_owned();
         if let Some(version) = &self.version_id {
             line.push_str(&format!(" (version {})", crate::text::escape(version)));
         }
@@ -68,7 +101,7 @@ impl KeyFailure {
         if let Some(code) = &self.code
             && !self.message.contains(code.as_str())
         {
-            line.push_str(&format!(" ({code})"));
+            line.push_str(&format!(" ({})", crate::text::escape(code)));
         }
         line
     }
@@ -210,6 +243,7 @@ pub fn batch_outcome(requested: usize, output: &DeleteObjectsOutput) -> BatchOut
                 .or(error.code())
                 .unwrap_or("refused without a reason")
                 .to_owned(),
+            key_undecodable: false,
         })
         .collect();
     BatchOutcome {
@@ -265,10 +299,12 @@ impl S3 {
                 Vec::with_capacity(page.versions().len() + page.delete_markers().len());
             for version in page.versions() {
                 let Some(key) = version.key() else { continue };
+                let (key, key_undecodable) = decode_key(key, encoded).into_parts();
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: decode_key(key, encoded),
+                        key,
                         version_id: version.version_id().map(str::to_owned),
+                        key_undecodable,
                     },
                     kind: if version.is_latest() == Some(false) {
                         VersionKind::Old
@@ -279,10 +315,12 @@ impl S3 {
             }
             for marker in page.delete_markers() {
                 let Some(key) = marker.key() else { continue };
+                let (key, key_undecodable) = decode_key(key, encoded).into_parts();
                 entries.push(VersionEntry {
                     id: ObjectId {
-                        key: decode_key(key, encoded),
+                        key,
                         version_id: marker.version_id().map(str::to_owned),
+                        key_undecodable,
                     },
                     kind: VersionKind::DeleteMarker,
                 });
@@ -291,10 +329,12 @@ impl S3 {
                 p.done = true;
                 return Ok(Some((entries, p)));
             }
+            let next_key = match page.next_key_marker().filter(|m| !m.is_empty()) {
+                Some(marker) => Some(decode_key(marker, encoded).into_marker()?),
+                None => None,
+            };
             let next = (
-                page.next_key_marker()
-                    .filter(|m| !m.is_empty())
-                    .map(|m| decode_key(m, encoded)),
+                next_key,
                 page.next_version_id_marker()
                     .filter(|m| !m.is_empty())
                     .map(str::to_owned),
@@ -312,14 +352,17 @@ impl S3 {
 
     /// Deletes at most [`MAX_DELETE_BATCH`] objects: one DeleteObjects call, plus one
     /// DeleteObject call per key that XML cannot carry (see [`xml_can_carry`]).
-    /// `Err` means the whole DeleteObjects call failed; refusals of single keys are in the outcome.
+    /// `Err` means the whole DeleteObjects call failed; refusals of single keys are in the
+    /// outcome, keys that are not UTF-8 among them (refused here, never sent).
     pub async fn delete_objects(
         &self,
         bucket: &str,
         objects: &[ObjectId],
     ) -> Result<BatchOutcome, S3Error> {
+        let (undecodable, objects): (Vec<&ObjectId>, Vec<&ObjectId>) =
+            objects.iter().partition(|object| object.key_undecodable);
         let (in_xml, one_by_one): (Vec<&ObjectId>, Vec<&ObjectId>) = objects
-            .iter()
+            .into_iter()
             .partition(|object| xml_can_carry(&object.key));
         let mut outcome = self.delete_in_one_call(bucket, &in_xml).await?;
         for object in one_by_one {
@@ -333,17 +376,16 @@ impl S3 {
                 .await;
             match result {
                 Ok(_) => outcome.deleted += 1,
-                Err(err) => {
-                    let err = S3Error::from(err);
-                    outcome.failed.push(KeyFailure {
-                        key: object.key.clone(),
-                        version_id: object.version_id.clone(),
-                        code: err.code.clone(),
-                        message: err.display_line(),
-                    });
-                }
+                Err(err) => outcome
+                    .failed
+                    .push(KeyFailure::of(object, &S3Error::from(err))),
             }
         }
+        outcome.failed.extend(
+            undecodable
+                .into_iter()
+                .map(|object| KeyFailure::of(object, &S3Error::undecodable_key())),
+        );
         Ok(outcome)
     }
 
@@ -377,6 +419,7 @@ impl S3 {
             .delete(delete)
             .customize()
             .mutate_request(self.body_checksums())
+            .config_override(super::one_attempt())
             .send()
             .await?;
         Ok(batch_outcome(objects.len(), &output))

@@ -21,6 +21,10 @@ pub enum ErrorKind {
     Unreachable,
     /// The server broke the protocol (a paging marker that repeats, a truncated page with no marker).
     Protocol,
+    /// A key that is not UTF-8: no request of ours can name it, so nothing is done to it.
+    UndecodableKey,
+    /// What a write was based on changed on the server since it was read; nothing was written.
+    Stale,
     Other,
 }
 
@@ -44,12 +48,26 @@ impl S3Error {
         }
     }
 
+    /// The refusal to act on a key that is not UTF-8. Callers name the key beside it.
+    pub fn undecodable_key() -> Self {
+        S3Error::new(
+            ErrorKind::UndecodableKey,
+            "this key is not UTF-8, and partsweep can only name keys as text; \
+             it refuses rather than act on a different key",
+        )
+    }
+
     /// Worth retrying after a pause: throttling and passing faults.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
             ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::Timeout
         )
+    }
+
+    /// The server asked us to slow down: SlowDown and its kin, or a bare 503.
+    pub fn is_throttling(&self) -> bool {
+        self.kind == ErrorKind::Throttled || self.status == Some(503)
     }
 
     /// What a user can do about it, when we know.
@@ -65,12 +83,20 @@ impl S3Error {
             ErrorKind::Timeout => "the server did not answer in time",
             ErrorKind::AccessDenied => "these credentials may not do this here",
             ErrorKind::Throttled => "the server asked us to slow down",
+            ErrorKind::Stale => "read it again and retry",
             _ => return None,
         })
     }
 
-    /// One line for a status bar or stderr: the message, the code, and a hint.
+    /// One line for a status bar or stderr: the message, the code, and a hint. The server
+    /// wrote the message and the code, so they are escaped like keys: no escape sequence or
+    /// direction override of theirs reaches a terminal.
     pub fn display_line(&self) -> String {
+        crate::text::escape(&self.exact_line()).into_owned()
+    }
+
+    /// [`Self::display_line`] exactly as the server wrote it, for JSON.
+    pub fn exact_line(&self) -> String {
         let mut line = self.message.clone();
         if let Some(code) = &self.code
             && !line.contains(code.as_str())
@@ -114,6 +140,14 @@ fn kind_for_code(code: &str, status: Option<u16>) -> ErrorKind {
             _ => ErrorKind::Other,
         },
     }
+}
+
+/// No connection was made: refused, or the name did not resolve. Nothing reached the server.
+fn never_connected(context: &str) -> bool {
+    let context = context.to_ascii_lowercase();
+    ["refused", "dns", "resolve", "(connect)", "tcp connect"]
+        .iter()
+        .any(|sign| context.contains(sign))
 }
 
 fn mentions_credentials(text: &str) -> bool {
@@ -168,20 +202,23 @@ where
                     S3Error::new(ErrorKind::NoCredentials, "no usable credentials")
                 } else if failure.is_timeout() {
                     S3Error::new(ErrorKind::Timeout, "connection timed out")
-                } else if failure.is_io() {
-                    let kind = if context.contains("refused")
-                        || context.contains("dns")
-                        || context.contains("resolve")
-                    {
-                        ErrorKind::Unreachable
-                    } else {
-                        ErrorKind::Transient
-                    };
-                    S3Error::new(kind, format!("connection failed: {}", short(&context)))
-                } else {
+                } else if failure.is_user() {
+                    S3Error::new(
+                        ErrorKind::Other,
+                        format!("request not sent: {}", short(&context)),
+                    )
+                } else if never_connected(&context) {
                     S3Error::new(
                         ErrorKind::Unreachable,
-                        format!("request not sent: {}", short(&context)),
+                        format!("connection failed: {}", short(&context)),
+                    )
+                } else {
+                    // The request may have reached the server (a reset, a connection closed
+                    // before the answer): worth another try for the calls we repeat, which are
+                    // idempotent (an abort, a delete).
+                    S3Error::new(
+                        ErrorKind::Transient,
+                        format!("connection lost: {}", short(&context)),
                     )
                 }
             }
@@ -296,5 +333,25 @@ mod tests {
         let line = err.display_line();
         assert!(line.contains("(AccessDenied)"), "{line}");
         assert!(line.contains("may not"), "{line}");
+    }
+
+    #[test]
+    fn what_the_server_wrote_reaches_a_terminal_escaped_and_json_exact() {
+        let err = S3Error {
+            kind: ErrorKind::Other,
+            code: Some("Evil\u{202e}Code".into()),
+            message: "denied \x1b[2J\x1b]0;pwned\x07 for gpj.\u{202e}exe".into(),
+            status: Some(400),
+        };
+        let line = err.display_line();
+        assert_eq!(
+            line,
+            "denied \\x1b[2J\\x1b]0;pwned\\x07 for gpj.\\u{202e}exe (Evil\\u{202e}Code)"
+        );
+        assert!(!line.contains(['\x1b', '\x07', '\u{202e}']));
+        assert_eq!(
+            err.exact_line(),
+            "denied \x1b[2J\x1b]0;pwned\x07 for gpj.\u{202e}exe (Evil\u{202e}Code)"
+        );
     }
 }

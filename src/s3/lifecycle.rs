@@ -2,6 +2,9 @@
 //! so every change reads the current rules, changes only its target, writes all of them back
 //! and reads again. Each rule keeps the SDK rule it was read from: rules and fields partsweep
 //! does not edit are written back exactly as the server sent them.
+//!
+//! Longer than 600 lines for its tests: the code ends near line 530; the rest proves the round
+//! trip keeps what Garage drops and that rules are addressed by place and content.
 
 use aws_sdk_s3::types::{
     self as sdk, AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
@@ -10,6 +13,7 @@ use aws_sdk_s3::types::{
 
 use super::{ErrorKind, S3, S3Error};
 use crate::format;
+use crate::text::escape;
 
 /// Which objects and uploads a rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +25,15 @@ pub enum RuleScope {
 }
 
 impl RuleScope {
+    /// The scope of a rule filtered by `prefix` alone; empty is the whole bucket.
+    pub fn from_prefix(prefix: &str) -> Self {
+        if prefix.is_empty() {
+            RuleScope::WholeBucket
+        } else {
+            RuleScope::Prefix(prefix.to_owned())
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             RuleScope::WholeBucket => "whole bucket".into(),
@@ -49,20 +62,33 @@ pub struct LifecycleRule {
     pub actions: Vec<String>,
     /// Days after initiation when incomplete uploads are aborted, if the rule does that.
     pub abort_days: Option<i32>,
+    /// The actions other than aborting uploads, in words: what moves with the rule's scope.
+    pub other_actions: Vec<String>,
     raw: sdk::LifecycleRule,
 }
 
 impl LifecycleRule {
     /// Wraps a rule as the SDK models it (what the server sent, or a test fixture).
     pub fn from_sdk(raw: sdk::LifecycleRule) -> Self {
+        let abort_days = raw
+            .abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation());
+        let other_actions = describe_other_actions(&raw);
+        let mut actions: Vec<String> = abort_days
+            .map(|days| format!("abort incomplete uploads {} after start", plural_days(days)))
+            .into_iter()
+            .chain(other_actions.iter().cloned())
+            .collect();
+        if actions.is_empty() {
+            actions.push("no actions".into());
+        }
         LifecycleRule {
             id: raw.id().unwrap_or_default().to_owned(),
             enabled: *raw.status() == ExpirationStatus::Enabled,
             scope: scope_of(&raw),
-            actions: describe_actions(&raw),
-            abort_days: raw
-                .abort_incomplete_multipart_upload()
-                .and_then(|a| a.days_after_initiation()),
+            actions,
+            abort_days,
+            other_actions,
             raw,
         }
     }
@@ -100,10 +126,7 @@ fn status(enabled: bool) -> ExpirationStatus {
 // Older tools still write the deprecated rule-level <Prefix>: it must be read and kept.
 #[allow(deprecated)]
 fn scope_of(raw: &sdk::LifecycleRule) -> RuleScope {
-    let prefix_scope = |prefix: Option<&str>| match prefix {
-        None | Some("") => RuleScope::WholeBucket,
-        Some(p) => RuleScope::Prefix(p.to_owned()),
-    };
+    let prefix_scope = |prefix: Option<&str>| RuleScope::from_prefix(prefix.unwrap_or_default());
     let Some(filter) = raw.filter() else {
         return prefix_scope(raw.prefix());
     };
@@ -147,18 +170,9 @@ fn plural_days(days: i32) -> String {
     }
 }
 
-fn describe_actions(raw: &sdk::LifecycleRule) -> Vec<String> {
+fn describe_other_actions(raw: &sdk::LifecycleRule) -> Vec<String> {
     let date = |d: &aws_sdk_s3::primitives::DateTime| format::date(Some(d.secs()));
     let mut actions = Vec::new();
-    if let Some(days) = raw
-        .abort_incomplete_multipart_upload()
-        .and_then(|a| a.days_after_initiation())
-    {
-        actions.push(format!(
-            "abort incomplete uploads {} after start",
-            plural_days(days)
-        ));
-    }
     if let Some(expiration) = raw.expiration() {
         if let Some(days) = expiration.days() {
             actions.push(format!("expire objects after {}", plural_days(days)));
@@ -204,14 +218,43 @@ fn describe_actions(raw: &sdk::LifecycleRule) -> Vec<String> {
             None => actions.push(format!("move noncurrent versions to {class}")),
         }
     }
-    if actions.is_empty() {
-        actions.push("no actions".into());
-    }
     actions
 }
 
-/// What to change in a bucket's lifecycle configuration: exactly one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An existing rule as it was read: its place in the configuration (from 0) and its whole
+/// content. Changes name a rule this way, never by id alone: servers may hold rules without an
+/// id, or several with the same one (Garage checks neither).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleRef {
+    pub index: usize,
+    /// Boxed: a rule as the SDK models it is large, and changes travel in small messages.
+    pub rule: Box<LifecycleRule>,
+}
+
+impl RuleRef {
+    /// The rule at `index` of `rules` as read.
+    pub fn at(rules: &[LifecycleRule], index: usize) -> Option<Self> {
+        let rule = Box::new(rules.get(index)?.clone());
+        Some(RuleRef { index, rule })
+    }
+
+    /// `rule 2 "expire-logs"` or `rule 2 (no id)`: positions count from 1, as listed.
+    pub fn label(&self) -> String {
+        rule_label(self.index, &self.rule)
+    }
+}
+
+/// `rule 2 "expire-logs"` or `rule 2 (no id)` for the rule at `index` (from 0), escaped.
+pub fn rule_label(index: usize, rule: &LifecycleRule) -> String {
+    if rule.sdk().id().is_some_and(|id| !id.is_empty()) {
+        format!("rule {} \"{}\"", index + 1, escape(&rule.id))
+    } else {
+        format!("rule {} (no id)", index + 1)
+    }
+}
+
+/// What to change in a bucket's lifecycle configuration.
+#[derive(Debug, Clone, PartialEq)]
 pub enum RuleChange {
     /// Add a rule that aborts incomplete uploads `days` after they start.
     AddAbort {
@@ -221,42 +264,75 @@ pub enum RuleChange {
         days: i32,
         enabled: bool,
     },
-    /// Change the abort period, the prefix and the status of one rule; everything else stays.
+    /// Change the abort period, the scope and the status of one rule; everything else stays.
+    /// A new scope is the whole rule's: its other actions move with it.
     Edit {
-        id: String,
+        target: RuleRef,
         days: Option<i32>,
         /// `None` leaves the scope as it is; `Some("")` is the whole bucket.
         prefix: Option<String>,
         enabled: bool,
     },
-    Delete {
+    /// Give the abort action of `target` a scope of its own: `target` loses only its abort
+    /// action (its scope, status and other actions stay), and a new rule `id` aborts uploads
+    /// under `prefix` after `days`.
+    SplitAbort {
+        target: RuleRef,
         id: String,
+        prefix: String,
+        days: i32,
+        enabled: bool,
+    },
+    Delete {
+        target: RuleRef,
     },
 }
 
 impl RuleChange {
-    pub fn rule_id(&self) -> &str {
+    /// The rules the change touches, for messages: `rule "weekly"`, `rule 2 (no id)`.
+    pub fn describe(&self) -> String {
+        let new_rule = |id: &str| format!("rule \"{}\"", escape(id));
         match self {
-            RuleChange::AddAbort { id, .. }
-            | RuleChange::Edit { id, .. }
-            | RuleChange::Delete { id } => id,
+            RuleChange::AddAbort { id, .. } => new_rule(id),
+            RuleChange::Edit { target, .. } | RuleChange::Delete { target } => target.label(),
+            RuleChange::SplitAbort { target, id, .. } => {
+                format!("{} and new {}", target.label(), new_rule(id))
+            }
         }
     }
 }
 
-fn no_such_rule(id: &str) -> S3Error {
-    S3Error::new(
-        ErrorKind::Other,
-        format!("no rule with id {id:?} on the server any more: it was changed elsewhere"),
-    )
+/// Where `target` is in `rules`, if it is still there exactly as read.
+fn locate(rules: &[LifecycleRule], target: &RuleRef) -> Result<usize, S3Error> {
+    match rules.get(target.index) {
+        Some(rule) if rule.raw == target.rule.raw => Ok(target.index),
+        _ => Err(S3Error::new(
+            ErrorKind::Stale,
+            format!(
+                "{} is no longer on the server as it was read (changed, moved or removed elsewhere): nothing was written",
+                target.label()
+            ),
+        )),
+    }
 }
 
-/// The rules to write: `rules` with only the rule named by `change` added, edited or removed.
+fn refuse_taken_id(rules: &[LifecycleRule], id: &str) -> Result<(), S3Error> {
+    if rules.iter().any(|r| r.id == id) {
+        return Err(S3Error::new(
+            ErrorKind::Other,
+            format!("a rule with id {:?} already exists", escape(id)),
+        ));
+    }
+    Ok(())
+}
+
+/// The rules to write: `rules` with only the rules named by `change` added, edited or removed.
+/// A change to an existing rule is refused unless that rule is still at its place exactly as
+/// it was read.
 pub fn apply_change(
     mut rules: Vec<LifecycleRule>,
     change: &RuleChange,
 ) -> Result<Vec<LifecycleRule>, S3Error> {
-    let position = |rules: &[LifecycleRule], id: &str| rules.iter().position(|r| r.id == id);
     match change {
         RuleChange::AddAbort {
             id,
@@ -264,21 +340,16 @@ pub fn apply_change(
             days,
             enabled,
         } => {
-            if position(&rules, id).is_some() {
-                return Err(S3Error::new(
-                    ErrorKind::Other,
-                    format!("a rule with id {id:?} already exists"),
-                ));
-            }
+            refuse_taken_id(&rules, id)?;
             rules.push(LifecycleRule::new_abort(id, prefix, *days, *enabled)?);
         }
         RuleChange::Edit {
-            id,
+            target,
             days,
             prefix,
             enabled,
         } => {
-            let index = position(&rules, id).ok_or_else(|| no_such_rule(id))?;
+            let index = locate(&rules, target)?;
             let mut raw = rules[index].raw.clone();
             if let Some(days) = days {
                 let mut abort = raw
@@ -294,8 +365,31 @@ pub fn apply_change(
             raw.status = status(*enabled);
             rules[index] = LifecycleRule::from_sdk(raw);
         }
-        RuleChange::Delete { id } => {
-            let index = position(&rules, id).ok_or_else(|| no_such_rule(id))?;
+        RuleChange::SplitAbort {
+            target,
+            id,
+            prefix,
+            days,
+            enabled,
+        } => {
+            let index = locate(&rules, target)?;
+            if rules[index].other_actions.is_empty() {
+                return Err(S3Error::new(
+                    ErrorKind::Other,
+                    format!(
+                        "{} does nothing but abort uploads: change its scope instead of splitting it",
+                        target.label()
+                    ),
+                ));
+            }
+            refuse_taken_id(&rules, id)?;
+            let mut raw = rules[index].raw.clone();
+            raw.abort_incomplete_multipart_upload = None;
+            rules[index] = LifecycleRule::from_sdk(raw);
+            rules.push(LifecycleRule::new_abort(id, prefix, *days, *enabled)?);
+        }
+        RuleChange::Delete { target } => {
+            let index = locate(&rules, target)?;
             rules.remove(index);
         }
     }
@@ -409,8 +503,9 @@ impl S3 {
         Ok(())
     }
 
-    /// Reads the configuration, applies `change` to its one rule, writes every rule back,
-    /// and returns what the server holds afterwards.
+    /// Reads the configuration, applies `change`, writes every rule back, and reads again to
+    /// learn what the server holds. Once the write succeeded the change is made, whatever the
+    /// read-back finds: [`Written::read_back`] says that separately.
     ///
     /// S3 offers no conditional write here: a change made elsewhere between our read and
     /// write is overwritten. The window is one round trip.
@@ -418,13 +513,22 @@ impl S3 {
         &self,
         bucket: &str,
         change: &RuleChange,
-    ) -> Result<Vec<LifecycleRule>, S3Error> {
+    ) -> Result<Written, S3Error> {
         let current = self.read_lifecycle(bucket).await?;
         let rules = apply_change(current.rules, change)?;
         self.write_lifecycle(bucket, &rules, current.minimum_object_size)
             .await?;
-        self.lifecycle_rules(bucket).await
+        Ok(Written {
+            read_back: self.lifecycle_rules(bucket).await,
+        })
     }
+}
+
+/// A lifecycle change the server accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The rules the server holds now, or why reading them back failed (the change stands).
+    pub read_back: Result<Vec<LifecycleRule>, S3Error>,
 }
 
 #[cfg(test)]
@@ -486,26 +590,28 @@ mod tests {
             text.contains("prefix tmp/") && text.contains("tag team=ml"),
             "{text}"
         );
+        let rules = vec![rule];
         let change = RuleChange::Edit {
-            id: "tagged".into(),
+            target: RuleRef::at(&rules, 0).expect("rule"),
             days: None,
             prefix: Some("other/".into()),
             enabled: true,
         };
-        assert!(apply_change(vec![rule], &change).is_err());
+        assert!(apply_change(rules, &change).is_err());
     }
 
     #[test]
     fn edits_touch_only_the_target_rule_and_its_edited_fields() {
         let keep = expiring("keep", "logs/", 30);
         let target = expiring("target", "tmp/", 10);
+        let rules = vec![keep.clone(), target.clone()];
         let change = RuleChange::Edit {
-            id: "target".into(),
+            target: RuleRef::at(&rules, 1).expect("rule"),
             days: Some(3),
             prefix: None,
             enabled: false,
         };
-        let rules = apply_change(vec![keep.clone(), target.clone()], &change).expect("edit");
+        let rules = apply_change(rules, &change).expect("edit");
         assert_eq!(rules[0], keep);
         let edited = rules[1].sdk();
         assert_eq!(edited.expiration, target.sdk().expiration);
@@ -596,7 +702,7 @@ mod tests {
         assert_eq!(added[..2], rules[..]);
         // Disabling the tagged rule changes its status and nothing else.
         let disable = RuleChange::Edit {
-            id: "archive".into(),
+            target: RuleRef::at(&rules, 0).expect("rule"),
             days: None,
             prefix: None,
             enabled: false,
@@ -607,7 +713,7 @@ mod tests {
         assert_eq!(disabled[0].sdk(), &expected);
         // A legacy rule keeps its prefix where it was.
         let move_legacy = RuleChange::Edit {
-            id: "legacy".into(),
+            target: RuleRef::at(&rules, 1).expect("rule"),
             days: Some(2),
             prefix: Some("older/".into()),
             enabled: true,
@@ -619,7 +725,7 @@ mod tests {
     }
 
     #[test]
-    fn add_refuses_a_duplicate_id_and_delete_an_unknown_one() {
+    fn add_refuses_a_duplicate_id() {
         let rules = vec![expiring("x", "", 1)];
         let add = RuleChange::AddAbort {
             id: "x".into(),
@@ -627,8 +733,102 @@ mod tests {
             days: 7,
             enabled: true,
         };
-        assert!(apply_change(rules.clone(), &add).is_err());
-        let delete = RuleChange::Delete { id: "y".into() };
-        assert!(apply_change(rules, &delete).is_err());
+        assert!(apply_change(rules, &add).is_err());
+    }
+
+    fn without_id(rule: LifecycleRule) -> LifecycleRule {
+        let mut raw = rule.sdk().clone();
+        raw.id = None;
+        LifecycleRule::from_sdk(raw)
+    }
+
+    /// Two rules without ids, as Garage accepts: an expiration, then an abort rule.
+    fn two_rules_without_ids() -> Vec<LifecycleRule> {
+        vec![
+            without_id(expiring("", "logs/", 30)),
+            without_id(LifecycleRule::new_abort("", "", 7, true).expect("rule")),
+        ]
+    }
+
+    #[test]
+    fn a_rule_without_an_id_is_changed_at_its_own_place() {
+        let rules = two_rules_without_ids();
+        let second = RuleRef::at(&rules, 1).expect("rule");
+        assert_eq!(second.label(), "rule 2 (no id)");
+        let deleted = apply_change(
+            rules.clone(),
+            &RuleChange::Delete {
+                target: second.clone(),
+            },
+        )
+        .expect("delete");
+        assert_eq!(deleted, rules[..1], "the expiration rule stays");
+        let edit = RuleChange::Edit {
+            target: second,
+            days: Some(2),
+            prefix: None,
+            enabled: true,
+        };
+        let edited = apply_change(rules.clone(), &edit).expect("edit");
+        assert_eq!(edited[0], rules[0]);
+        assert_eq!(edited[1].abort_days, Some(2));
+    }
+
+    #[test]
+    fn a_rule_changed_moved_or_gone_since_it_was_read_is_refused() {
+        let rules = two_rules_without_ids();
+        let delete_second = RuleChange::Delete {
+            target: RuleRef::at(&rules, 1).expect("rule"),
+        };
+        // Another tool changed its period, or removed the rule before it.
+        let mut changed = rules.clone();
+        changed[1] = without_id(LifecycleRule::new_abort("", "", 3, true).expect("rule"));
+        let moved = rules[1..].to_vec();
+        for now in [changed, moved, vec![]] {
+            let err = apply_change(now, &delete_second).expect_err("stale");
+            assert_eq!(err.kind, ErrorKind::Stale, "{err:?}");
+            assert!(err.message.contains("rule 2 (no id)"), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn splitting_gives_the_abort_action_its_own_scope_and_leaves_the_rest() {
+        let mut raw = expiring("logs", "logs/", 30).sdk().clone();
+        raw.abort_incomplete_multipart_upload = Some(
+            AbortIncompleteMultipartUpload::builder()
+                .days_after_initiation(7)
+                .build(),
+        );
+        let both = LifecycleRule::from_sdk(raw);
+        assert_eq!(both.other_actions, ["expire objects after 30 days"]);
+        let rules = vec![expiring("keep", "", 90), both];
+        let split = RuleChange::SplitAbort {
+            target: RuleRef::at(&rules, 1).expect("rule"),
+            id: "logs-abort".into(),
+            prefix: "tmp/".into(),
+            days: 3,
+            enabled: true,
+        };
+        let after = apply_change(rules.clone(), &split).expect("split");
+        assert_eq!(after[0], rules[0]);
+        let mut expected = rules[1].sdk().clone();
+        expected.abort_incomplete_multipart_upload = None;
+        assert_eq!(after[1].sdk(), &expected, "scope and expiration stay");
+        assert_eq!(after[2].id, "logs-abort");
+        assert_eq!(after[2].scope, RuleScope::Prefix("tmp/".into()));
+        assert_eq!(
+            after[2].actions,
+            ["abort incomplete uploads 3 days after start"]
+        );
+        // A rule that only aborts has nothing to leave behind.
+        let lone = vec![LifecycleRule::new_abort("only", "", 7, true).expect("rule")];
+        let split_lone = RuleChange::SplitAbort {
+            target: RuleRef::at(&lone, 0).expect("rule"),
+            id: "other".into(),
+            prefix: "tmp/".into(),
+            days: 3,
+            enabled: true,
+        };
+        assert!(apply_change(lone, &split_lone).is_err());
     }
 }

@@ -5,14 +5,20 @@ mod delete;
 mod error;
 mod lifecycle;
 mod list;
+pub mod log;
+mod parts;
+mod region;
 mod types;
 mod upload_block;
 
 pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
 pub use delete::*;
 pub use error::{ErrorKind, S3Error};
-pub use lifecycle::{LifecycleRule, RuleChange, RuleScope, apply_change};
+pub use lifecycle::{
+    LifecycleRule, RuleChange, RuleRef, RuleScope, Written, apply_change, rule_label,
+};
 pub use list::{MAX_PAGE, UploadMarker, UploadPage};
+pub use parts::MAX_PARTS_PAGE;
 pub use types::*;
 pub use upload_block::{UploadBlock, UploadRef};
 
@@ -86,7 +92,8 @@ impl S3 {
         let checksums = RequestChecksums::from_env();
         let mut config = aws_sdk_s3::config::Builder::from(&shared)
             .region(Region::new(region.clone()))
-            .force_path_style(path_style);
+            .force_path_style(path_style)
+            .interceptor(log::CallLog);
         if !checksums.sdk_checksums_when_supported() {
             // Keeps CRC32 (and its aws-chunked encoding) off PutObject and UploadPart, which
             // do not require a checksum; Content-MD5 covers them instead.
@@ -144,18 +151,23 @@ impl S3 {
         Ok(buckets)
     }
 
+    /// Refused, without a request, for a key that is not UTF-8.
     pub async fn abort_upload(
         &self,
         bucket: &str,
-        key: &str,
-        upload_id: &str,
+        upload: &UploadRef,
     ) -> Result<AbortOutcome, S3Error> {
+        if upload.key_undecodable() {
+            return Err(S3Error::undecodable_key());
+        }
         let result = self
             .client
             .abort_multipart_upload()
             .bucket(bucket)
-            .key(key)
-            .upload_id(upload_id)
+            .key(upload.key())
+            .upload_id(upload.upload_id())
+            .customize()
+            .config_override(one_attempt())
             .send()
             .await;
         match result {
@@ -169,37 +181,6 @@ impl S3 {
                 }
             }
         }
-    }
-
-    /// Parts uploaded so far, following every page of ListParts.
-    pub async fn parts_summary(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-    ) -> Result<PartsSummary, S3Error> {
-        let mut summary = PartsSummary::default();
-        let mut marker: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_parts()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .set_part_number_marker(marker.take())
-                .send()
-                .await?;
-            for part in page.parts() {
-                summary.parts += 1;
-                summary.bytes += part.size().unwrap_or(0).max(0) as u64;
-            }
-            match (page.is_truncated(), page.next_part_number_marker()) {
-                (Some(true), Some(next)) if !next.is_empty() => marker = Some(next.to_owned()),
-                _ => break,
-            }
-        }
-        Ok(summary)
     }
 
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), S3Error> {
@@ -279,6 +260,13 @@ impl S3 {
     }
 }
 
+/// For the calls `ops` repeats itself (aborts, deletes): the SDK tries once, so one layer
+/// decides about retries, with one budget and one concurrency limit per job. Other calls
+/// (listings, single reads and writes) keep the SDK's standard retry, 3 tries.
+fn one_attempt() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
 /// Virtual-host addressing needs a DNS name per bucket: an IP address or localhost cannot have one.
 fn wants_path_style(endpoint: &str) -> bool {
     let host = endpoint
@@ -293,7 +281,60 @@ fn wants_path_style(endpoint: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wants_path_style;
+    use super::*;
+
+    /// A client whose every request would fail to connect: a refusal must come before that.
+    async fn nowhere() -> S3 {
+        S3::connect(&ConnectOptions {
+            region: Some("test".into()),
+            endpoint_url: Some("http://127.0.0.1:1".into()),
+            static_keys: Some(("key".into(), "secret".into())),
+            ..ConnectOptions::default()
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn an_abort_of_a_key_that_is_not_utf8_is_refused_and_never_sent() {
+        let upload = UploadRef::from(&Upload {
+            key: "bad-%FF".into(),
+            upload_id: "id-1".into(),
+            initiated: None,
+            storage_class: None,
+            key_undecodable: true,
+        });
+        let err = nowhere()
+            .await
+            .abort_upload("media", &upload)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind, ErrorKind::UndecodableKey, "{err:?}");
+        assert!(err.display_line().starts_with("this key is not UTF-8"));
+        assert!(!err.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_delete_refuses_keys_that_are_not_utf8_one_by_one_and_sends_none_of_them() {
+        let object = ObjectId {
+            key: "bad-%FF".into(),
+            version_id: None,
+            key_undecodable: true,
+        };
+        let outcome = nowhere()
+            .await
+            .delete_objects("media", &[object])
+            .await
+            .expect("nothing was sent, so nothing could fail to connect");
+        assert_eq!(outcome.deleted, 0);
+        assert_eq!(outcome.failed.len(), 1);
+        assert!(
+            outcome.failed[0]
+                .display_line()
+                .starts_with("bad-\\xff (undecodable): this key is not UTF-8"),
+            "{}",
+            outcome.failed[0].display_line()
+        );
+    }
 
     #[test]
     fn path_style_for_ip_and_localhost_endpoints() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
-use super::{Timestamp, Upload};
+use super::{Timestamp, Upload, shown_key};
 use crate::text::contains_ignore_case;
 
 /// One page of uploads, column by column.
@@ -27,6 +27,8 @@ pub struct UploadBlock {
     class_names: Box<[Arc<str>]>,
     /// No key holds an ASCII capital: a lowercase word is found by plain search.
     lowercase: bool,
+    /// Which keys are not UTF-8 (kept as the server URL-encoded them); `None` when none is.
+    undecodable: Option<Box<[bool]>>,
 }
 
 enum Ids {
@@ -115,8 +117,13 @@ impl UploadBlock {
             })
             .collect();
         let lowercase = !keys.bytes().any(|b| b.is_ascii_uppercase());
+        let undecodable = uploads
+            .iter()
+            .any(|u| u.key_undecodable)
+            .then(|| uploads.iter().map(|u| u.key_undecodable).collect());
         Arc::new(UploadBlock {
             lowercase,
+            undecodable,
             keys,
             key_ends,
             ids,
@@ -240,6 +247,13 @@ impl UploadBlock {
         }
     }
 
+    /// See [`Upload::key_undecodable`].
+    pub fn key_undecodable(&self, index: usize) -> bool {
+        self.undecodable
+            .as_ref()
+            .is_some_and(|flags| flags.get(index).copied().unwrap_or(false))
+    }
+
     pub fn initiated(&self, index: usize) -> Option<Timestamp> {
         self.initiated.get(index).copied().filter(|&t| t != NO_TIME)
     }
@@ -264,12 +278,23 @@ pub struct UploadRef(Place);
 #[derive(Clone)]
 enum Place {
     InBlock { block: Arc<UploadBlock>, index: u32 },
-    Alone(Arc<(Box<str>, Box<str>)>),
+    Alone(Arc<Alone>),
+}
+
+struct Alone {
+    key: Box<str>,
+    upload_id: Box<str>,
+    key_undecodable: bool,
 }
 
 impl UploadRef {
-    pub fn new(key: &str, upload_id: &str) -> Self {
-        UploadRef(Place::Alone(Arc::new((key.into(), upload_id.into()))))
+    /// An upload named by text (a command line, a test): always decodable.
+    pub fn new(key: impl Into<Box<str>>, upload_id: impl Into<Box<str>>) -> Self {
+        UploadRef(Place::Alone(Arc::new(Alone {
+            key: key.into(),
+            upload_id: upload_id.into(),
+            key_undecodable: false,
+        })))
     }
 
     /// Upload `index` of `block`.
@@ -291,14 +316,27 @@ impl UploadRef {
     pub fn key(&self) -> &str {
         match &self.0 {
             Place::InBlock { block, index } => block.key(*index as usize),
-            Place::Alone(pair) => &pair.0,
+            Place::Alone(alone) => &alone.key,
         }
+    }
+
+    /// See [`Upload::key_undecodable`]: an abort of it is refused.
+    pub fn key_undecodable(&self) -> bool {
+        match &self.0 {
+            Place::InBlock { block, index } => block.key_undecodable(*index as usize),
+            Place::Alone(alone) => alone.key_undecodable,
+        }
+    }
+
+    /// The key for a person to read: see [`shown_key`].
+    pub fn shown_key(&self) -> Cow<'_, str> {
+        shown_key(self.key(), self.key_undecodable())
     }
 
     pub fn upload_id(&self) -> Cow<'_, str> {
         match &self.0 {
             Place::InBlock { block, index } => block.upload_id(*index as usize),
-            Place::Alone(pair) => Cow::Borrowed(&pair.1),
+            Place::Alone(alone) => Cow::Borrowed(&alone.upload_id),
         }
     }
 
@@ -314,6 +352,17 @@ impl UploadRef {
         match &self.0 {
             Place::InBlock { block, index } => block.storage_class(*index as usize),
             Place::Alone(_) => None,
+        }
+    }
+
+    /// The upload as a listing page holds it (a copy of its text).
+    pub fn to_upload(&self) -> Upload {
+        Upload {
+            key: self.key().into(),
+            upload_id: self.upload_id().into(),
+            initiated: self.initiated(),
+            storage_class: self.storage_class().cloned(),
+            key_undecodable: self.key_undecodable(),
         }
     }
 
@@ -355,13 +404,20 @@ impl UploadRef {
 
 impl From<&Upload> for UploadRef {
     fn from(upload: &Upload) -> Self {
-        UploadRef::new(&upload.key, &upload.upload_id)
+        UploadRef(Place::Alone(Arc::new(Alone {
+            key: upload.key.clone(),
+            upload_id: upload.upload_id.clone(),
+            key_undecodable: upload.key_undecodable,
+        })))
     }
 }
 
 impl PartialEq for UploadRef {
     fn eq(&self, other: &Self) -> bool {
-        self.is_same(other) || (self.key() == other.key() && self.upload_id() == other.upload_id())
+        self.is_same(other)
+            || (self.key() == other.key()
+                && self.upload_id() == other.upload_id()
+                && self.key_undecodable() == other.key_undecodable())
     }
 }
 
@@ -371,6 +427,7 @@ impl Hash for UploadRef {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.key().hash(state);
         self.upload_id().hash(state);
+        self.key_undecodable().hash(state);
     }
 }
 
@@ -393,6 +450,7 @@ mod tests {
             upload_id: id.into(),
             initiated,
             storage_class: class.map(Arc::from),
+            key_undecodable: false,
         }
     }
 

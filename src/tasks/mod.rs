@@ -4,26 +4,46 @@
 
 mod delete;
 mod lifecycle;
+mod sizes;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::action::{Action, Command};
-use crate::ops::abort::abort_all;
+use crate::action::{Action, Command, SizeCommand};
+use crate::ops::abort::abort_paced;
+use crate::ops::limit::Limiter;
 use crate::ops::list;
+use crate::ops::sizes::Sizing;
 use crate::s3::{S3, S3Error};
 
-pub const DEFAULT_CONCURRENCY: usize = 32;
+pub use sizes::SIZE_CONCURRENCY;
+/// The default bound of the adaptive limit (`--concurrency`); jobs start at
+/// [`crate::ops::limit::START`] and find their pace below it.
+pub const DEFAULT_CONCURRENCY: usize = 256;
+
+/// How often a running abort job reports its pace (calls in flight, throttling).
+const PACE_EVERY: Duration = Duration::from_millis(250);
+
+/// A running request or job: `token` stops scheduling (a first cancel), `now` also stops
+/// what would still follow, such as a count after a stopped Empty and delete (a second one).
+struct Running {
+    token: CancellationToken,
+    now: CancellationToken,
+}
 
 pub struct Tasks {
     s3: S3,
     tx: UnboundedSender<Action>,
     pub concurrency: usize,
     pub page_size: Option<i32>,
-    running: HashMap<u64, CancellationToken>,
+    /// ListParts calls in flight for background sizes (per kind: pane, scan).
+    pub size_concurrency: usize,
+    running: HashMap<u64, Running>,
+    sizer: sizes::Sizer,
 }
 
 impl Tasks {
@@ -33,21 +53,50 @@ impl Tasks {
             tx,
             concurrency: DEFAULT_CONCURRENCY,
             page_size: None,
+            size_concurrency: SIZE_CONCURRENCY,
             running: HashMap::new(),
+            sizer: sizes::Sizer::default(),
         }
     }
 
     fn token(&mut self, id: u64) -> CancellationToken {
-        self.running.retain(|_, token| !token.is_cancelled());
-        let token = CancellationToken::new();
-        self.running.insert(id, token.clone());
-        token
+        self.tokens(id).0
     }
 
+    /// The tokens of a new request or job: (stop scheduling, stop everything).
+    fn tokens(&mut self, id: u64) -> (CancellationToken, CancellationToken) {
+        self.running
+            .retain(|_, running| !running.now.is_cancelled());
+        let now = CancellationToken::new();
+        let token = now.child_token();
+        self.running.insert(
+            id,
+            Running {
+                token: token.clone(),
+                now: now.clone(),
+            },
+        );
+        (token, now)
+    }
+
+    /// A listing nobody will look at: stop it all.
     fn cancel(&mut self, id: u64) {
-        if let Some(token) = self.running.remove(&id) {
-            token.cancel();
+        if let Some(running) = self.running.remove(&id) {
+            running.now.cancel();
         }
+    }
+
+    /// A job's cancel: the first stops scheduling, a second one everything.
+    fn cancel_job(&mut self, id: u64) {
+        let Some(running) = self.running.get(&id) else {
+            return;
+        };
+        if running.token.is_cancelled() {
+            self.cancel(id);
+        } else {
+            running.token.cancel();
+        }
+        self.sizer.cancel(id);
     }
 
     pub fn run(&mut self, command: Command) {
@@ -85,9 +134,8 @@ impl Tasks {
                     }
                 }));
             }
-            Command::CancelRequest { request } | Command::CancelJob { job: request } => {
-                self.cancel(request)
-            }
+            Command::CancelRequest { request } => self.cancel(request),
+            Command::CancelJob { job } => self.cancel_job(job),
             Command::AbortUploads {
                 job,
                 bucket,
@@ -96,21 +144,29 @@ impl Tasks {
                 let token = self.token(job);
                 let concurrency = self.concurrency;
                 tokio::spawn(async move {
-                    let not_attempted = abort_all(
-                        &s3,
-                        &bucket,
-                        uploads,
-                        concurrency,
-                        &token,
-                        |upload, result| {
+                    let limiter = Limiter::new(concurrency);
+                    let work =
+                        abort_paced(&s3, &bucket, uploads, &limiter, &token, |upload, result| {
                             let _ = tx.send(Action::Aborted {
                                 job,
                                 upload,
                                 result,
                             });
-                        },
-                    )
-                    .await;
+                        });
+                    tokio::pin!(work);
+                    let mut every = tokio::time::interval(PACE_EVERY);
+                    let not_attempted = loop {
+                        tokio::select! {
+                            not_attempted = &mut work => break not_attempted,
+                            _ = every.tick() => {
+                                let _ = tx.send(Action::Paced { job, pace: limiter.pace() });
+                            }
+                        }
+                    };
+                    let _ = tx.send(Action::Paced {
+                        job,
+                        pace: limiter.pace(),
+                    });
                     let _ = tx.send(Action::JobFinished { job, not_attempted });
                 });
             }
@@ -118,8 +174,40 @@ impl Tasks {
                 tokio::spawn(lifecycle::run(s3, tx, command));
             }
             Command::Delete(command) => {
-                let token = self.token(delete::cancel_id(&command));
-                tokio::spawn(delete::run(s3, tx, command, self.concurrency, token));
+                let tokens = self.tokens(delete::cancel_id(&command));
+                tokio::spawn(delete::run(s3, tx, command, self.concurrency, tokens));
+            }
+            Command::Sizes(command) => self.run_sizes(s3, tx, command),
+        }
+    }
+
+    fn run_sizes(&mut self, s3: S3, tx: UnboundedSender<Action>, command: SizeCommand) {
+        match command {
+            SizeCommand::ScanBuckets { scan, buckets } => {
+                let token = self.token(scan);
+                let sizing = Sizing {
+                    concurrency: self.size_concurrency,
+                    uploads_page: self.page_size,
+                    parts_page: None,
+                };
+                tokio::spawn(sizes::scan(s3, tx, scan, buckets, sizing, token));
+            }
+            SizeCommand::MeasureUploads {
+                request,
+                bucket,
+                uploads,
+                first,
+            } => {
+                let workers = self.size_concurrency;
+                self.sizer
+                    .enqueue(&s3, &tx, workers, request, bucket, uploads, first);
+            }
+            SizeCommand::ReadParts {
+                request,
+                bucket,
+                upload,
+            } => {
+                tokio::spawn(sizes::parts(s3, tx, request, bucket, upload));
             }
         }
     }

@@ -1,29 +1,52 @@
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Stylize;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row};
 
-use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder};
-use crate::app::{App, BUCKET_SORTS};
+use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner};
+use crate::app::{App, BUCKET_SORTS, BucketRow, BucketScan};
 use crate::format;
+use crate::ops::cost::monthly_cost;
 use crate::ops::lifecycle::Coverage;
-use crate::text::fit;
+use crate::text::{escape, fit};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let [summary, area] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+    summary_line(frame, summary, app);
     let listing = &app.buckets;
-    let block = pane_block("Buckets", &listing.table, BUCKET_SORTS, "");
+    let mut extra = String::new();
+    if let Some(scan) = app.sizes.scan.filter(|s| !s.finished) {
+        extra = format!(
+            " · {} reading sizes {}/{}",
+            spinner(app),
+            format::count(scan.done as u64),
+            format::count(scan.buckets as u64)
+        );
+    }
+    let block = pane_block("Buckets", &listing.table, BUCKET_SORTS, &extra);
     if let Some(lines) = listing_message(app, listing, "no buckets here") {
         return placeholder(frame, area, block, lines);
     }
-    let fixed = [14, 16, 9, 10];
+    let fixed = [12, 16, 10, 8, 10, 8];
     let name_width = flexible_width(area, &fixed);
-    let header = Row::new(["Name", "Region", "Created", "Age", "Auto-clear"]);
+    let header = Row::new([
+        Text::from("Name"),
+        Text::from("Region"),
+        Text::from("Created"),
+        Text::from("Auto-clear"),
+        Text::from("Uploads").right_aligned(),
+        Text::from("Size").right_aligned(),
+        Text::from("Oldest").right_aligned(),
+    ]);
     let widths = [
         Constraint::Min(name_width as u16),
         Constraint::Length(fixed[0]),
         Constraint::Length(fixed[1]),
         Constraint::Length(fixed[2]),
         Constraint::Length(fixed[3]),
+        Constraint::Length(fixed[4]),
+        Constraint::Length(fixed[5]),
     ];
     let now = app.now;
     draw_rows(
@@ -34,18 +57,124 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         &widths,
         &listing.table,
         |bucket| {
-            Row::new([
-                Cell::from(fit(&bucket.name, name_width)).bold(),
+            let mut cells = vec![
+                name_cell(bucket, name_width),
                 Cell::from(fit(
                     bucket.region.as_deref().unwrap_or("-"),
                     fixed[0] as usize,
                 )),
                 Cell::from(format::date(bucket.created)),
-                Cell::from(format::age(bucket.created, now)).dark_gray(),
                 auto_clear_cell(app, &bucket.name),
-            ])
+            ];
+            cells.extend(scan_cells(&bucket.scan, now));
+            Row::new(cells)
         },
     );
+}
+
+/// The name, and for a bucket that could not be read, why.
+fn name_cell(bucket: &BucketRow, width: usize) -> Cell<'static> {
+    match &bucket.scan {
+        BucketScan::Failed(err) => {
+            let name = escape(&bucket.name).into_owned();
+            let room = width.saturating_sub(name.chars().count() + 3);
+            Cell::from(Line::from(vec![
+                Span::raw(name).bold(),
+                Span::raw("  "),
+                Span::styled(
+                    fit(&format!("✗ {}", err.display_line()), room),
+                    Style::default().fg(Color::Red),
+                ),
+            ]))
+        }
+        _ => Cell::from(fit(&bucket.name, width)).bold(),
+    }
+}
+
+/// Uploads, Size and Oldest: `…` until the scan reaches the bucket, `✗` when it failed.
+fn scan_cells(scan: &BucketScan, now: i64) -> [Cell<'static>; 3] {
+    let right = |text: String| Cell::from(Text::from(text).right_aligned());
+    match scan {
+        BucketScan::Waiting => ["…", "…", "…"].map(|t| right(t.into()).dark_gray()),
+        BucketScan::Failed(_) => ["✗", "✗", "✗"].map(|t| right(t.into()).red()),
+        BucketScan::Done(totals) if totals.uploads == 0 => [
+            right("0".into()).dark_gray(),
+            right("-".into()).dark_gray(),
+            right("-".into()).dark_gray(),
+        ],
+        BucketScan::Done(totals) => {
+            let size = match totals.unknown {
+                0 => format::bytes(totals.bytes),
+                _ => format!("{}+?", format::bytes(totals.bytes)),
+            };
+            let oldest = totals
+                .oldest
+                .map_or_else(|| "-".to_owned(), |t| format::span(now - t));
+            [
+                right(format::count(totals.uploads)).yellow(),
+                right(size).yellow(),
+                right(oldest),
+            ]
+        }
+    }
+}
+
+/// The account at a glance: "12 incomplete uploads · 3.2 GiB · in 2 of 5 buckets · oldest
+/// 41 days · ≈ $0.07/month (estimate at $0.023/GB-month)".
+fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
+    let summary = app.account_summary();
+    let total = app.buckets.table.items.len() as u64;
+    let scanning = app.sizes.scan.is_some_and(|s| !s.finished);
+    if total == 0 || (summary.buckets_scanned == 0 && !scanning) {
+        return;
+    }
+    if summary.buckets_scanned == 0 {
+        let line = format!(
+            " {} reading what each bucket's incomplete uploads hold…",
+            spinner(app)
+        );
+        frame.render_widget(Line::from(line).dark_gray(), area);
+        return;
+    }
+    let mut text = format!(
+        " {}{} incomplete upload{} · {} · in {} of {} bucket{}",
+        if scanning { "so far: " } else { "" },
+        format::count(summary.uploads),
+        if summary.uploads == 1 { "" } else { "s" },
+        format::bytes(summary.bytes),
+        format::count(summary.buckets_with_uploads),
+        format::count(total),
+        if total == 1 { "" } else { "s" },
+    );
+    if let Some(days) = summary.oldest_days(app.now) {
+        text.push_str(&format!(
+            " · oldest {days} day{}",
+            if days == 1 { "" } else { "s" }
+        ));
+    }
+    let price = app.price_per_gb_month;
+    let cost = format!(
+        " · ≈ ${:.2}/month (estimate at ${price}/GB-month)",
+        monthly_cost(summary.bytes, price)
+    );
+    let mut notes = Vec::new();
+    if summary.buckets_failed > 0 {
+        notes.push(format!(
+            "{} unreadable",
+            format::count(summary.buckets_failed)
+        ));
+    }
+    if summary.unknown > 0 {
+        notes.push(format!(
+            "{} of unknown size",
+            format::count(summary.unknown)
+        ));
+    }
+    let mut spans = vec![Span::raw(text).bold(), Span::raw(cost).yellow()];
+    if !notes.is_empty() {
+        spans.push(Span::raw(format!(" · {}", notes.join(", "))).dark_gray());
+    }
+    frame.render_widget(Line::from(spans), area);
 }
 
 /// Whether a lifecycle rule clears this bucket's incomplete uploads: unprotected buckets stand out.

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::keys::{Intent, Key, Keymap, Scope};
+use crate::text::escape;
 
 /// A rectangle of at most `width`×`height`, centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -20,25 +21,56 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// A question: the yes key goes on, the no key cancels.
+/// A question: the yes key goes on, the no key cancels; `leave_out` labels the key that
+/// goes on without the uploads active in the last hour, when there are some.
 pub fn confirm(
     frame: &mut Frame,
     area: Rect,
     title: &str,
     body: &[String],
     confirm: &str,
+    leave_out: Option<String>,
     keys: &Keymap,
 ) {
-    let buttons = Line::from(vec![
+    let mut buttons = vec![
         Span::styled(
             format!(" {} ", keys.first(Scope::Confirm, Intent::Accept)),
             Style::default().fg(Color::Black).bg(Color::Red).bold(),
         ),
         Span::raw(format!(" {confirm}    ")),
+    ];
+    if let Some(label) = leave_out {
+        buttons.push(Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, Intent::LeaveOutActive)),
+            Style::default().fg(Color::Black).bg(Color::Yellow).bold(),
+        ));
+        buttons.push(Span::raw(format!(" {label}    ")));
+    }
+    buttons.extend([
         Span::styled(
             format!(" {} ", keys.first(Scope::Confirm, Intent::Cancel)),
             Style::default().fg(Color::Black).bg(Color::Gray).bold(),
         ),
+        Span::raw(" cancel"),
+    ]);
+    let buttons = Line::from(buttons);
+    draw(frame, area, title, body, buttons, Color::Red);
+}
+
+/// A rule edit that moves other actions: save it so, split the abort action off, or cancel.
+pub fn confirm_split(frame: &mut Frame, area: Rect, title: &str, body: &[String], keys: &Keymap) {
+    let button = |intent: Intent, background: Color| {
+        Span::styled(
+            format!(" {} ", keys.first(Scope::Confirm, intent)),
+            Style::default().fg(Color::Black).bg(background).bold(),
+        )
+    };
+    let buttons = Line::from(vec![
+        button(Intent::Accept, Color::Red),
+        Span::raw(" save, moving them    "),
+        button(Intent::Split, Color::Yellow),
+        Span::raw(" split    "),
+        button(Intent::Cancel, Color::Gray),
         Span::raw(" cancel"),
     ]);
     draw(frame, area, title, body, buttons, Color::Red);
@@ -85,7 +117,7 @@ fn draw(frame: &mut Frame, area: Rect, title: &str, body: &[String], buttons: Li
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(color))
-        .title(Line::from(format!(" {title} ")).bold());
+        .title(Line::from(format!(" {} ", escape(title))).bold());
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -96,7 +128,12 @@ fn draw(frame: &mut Frame, area: Rect, title: &str, body: &[String], buttons: Li
         Constraint::Length(1),
     ])
     .areas(inner);
-    let lines: Vec<Line> = body.iter().map(|l| Line::from(l.clone())).collect();
+    // Bodies quote servers (messages, rule prefixes, names): nothing of theirs reaches the
+    // terminal raw, also where a caller forgot; escaping twice changes nothing.
+    let lines: Vec<Line> = body
+        .iter()
+        .map(|l| Line::from(escape(l).into_owned()))
+        .collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
     frame.render_widget(buttons, button_line);
 }

@@ -7,7 +7,7 @@ use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder,
 use crate::app::{App, BucketView, FILE_SORTS};
 use crate::format;
 use crate::s3::EntryKind;
-use crate::text::fit_middle;
+use crate::text::{escape, fit_middle};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     let listing = &view.files;
@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         &widths,
         &listing.table,
         |entry| {
-            let name = fit_middle(entry.name(prefix), name_width);
+            let name = fit_middle(&entry.shown_name(prefix), name_width);
             let name = if app.deletion.is_marked(&view.name, &entry.key) {
                 format!("● {name}")
             } else {
@@ -60,7 +60,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
                         ratatui::text::Line::from(format::bytes(entry.size)).right_aligned(),
                     ),
                     Cell::from(format::date(entry.modified)),
-                    Cell::from(entry.storage_class.as_deref().unwrap_or("").to_owned()).dark_gray(),
+                    Cell::from(escape(entry.storage_class.as_deref().unwrap_or("")).into_owned())
+                        .dark_gray(),
                 ]),
             }
         },

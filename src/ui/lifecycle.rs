@@ -32,15 +32,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     if let Some(lines) = listing_message(app, listing, &empty) {
         return placeholder(frame, table_area, block, lines);
     }
-    let fixed = [24, 8, 22];
+    // `#` is the rule's place in the configuration: what tells rules without an id apart.
+    let fixed = [3, 24, 8, 22];
     let actions_width = flexible_width(table_area, &fixed);
-    let header = Row::new(["ID", "Status", "Scope", "Actions"]);
+    let header = Row::new(["#", "ID", "Status", "Scope", "Actions"]);
     let widths = [
         Constraint::Length(fixed[0]),
         Constraint::Length(fixed[1]),
         Constraint::Length(fixed[2]),
+        Constraint::Length(fixed[3]),
         Constraint::Min(actions_width as u16),
     ];
+    let items = &listing.table.items;
     draw_rows(
         frame,
         table_area,
@@ -54,11 +57,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
             } else {
                 ("disabled", Style::default().fg(Color::DarkGray))
             };
+            // The table sorts a view; its items stay in the server's order (at most 1,000).
+            let position = items.iter().position(|item| std::ptr::eq(item, rule));
+            let id = if rule.id.is_empty() {
+                Cell::from("(no id)").dark_gray()
+            } else {
+                Cell::from(fit(&escape(&rule.id), fixed[1] as usize)).bold()
+            };
             Row::new([
-                Cell::from(fit(&escape(&rule.id), fixed[0] as usize)).bold(),
+                Cell::from(position.map_or(String::new(), |p| format!("{:>3}", p + 1))),
+                id,
                 Cell::from(status),
-                Cell::from(fit(&escape(&rule.scope.describe()), fixed[2] as usize)),
-                Cell::from(fit(&rule.actions.join("; "), actions_width)),
+                Cell::from(fit(&escape(&rule.scope.describe()), fixed[3] as usize)),
+                Cell::from(fit(&escape(&rule.actions.join("; ")), actions_width)),
             ])
             .style(style)
         },

@@ -70,12 +70,28 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm, keys: &Keymap) 
         label(FormField::Enabled, "Enabled"),
         Span::raw(format!("  [{}]", if form.enabled { "x" } else { " " })),
     ]));
+    // Every action of the rule: the ones the form does not edit follow its scope and status.
+    if let Some(target) = &form.editing {
+        let others = &target.rule.other_actions;
+        let text = if others.is_empty() {
+            "nothing else".to_owned()
+        } else {
+            format!(
+                "{} (kept; they follow the scope and status)",
+                escape(&others.join("; "))
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(" {:<9}", "Also does")).dark_gray(),
+            Span::raw(format!("  {text}")),
+        ]));
+    }
     lines.push(Line::default());
     for error in &form.check.errors {
-        lines.push(Line::from(format!("✗ {error}")).red());
+        lines.push(Line::from(format!("✗ {}", escape(error))).red());
     }
     for warning in &form.check.warnings {
-        lines.push(Line::from(format!("! {warning}")).yellow());
+        lines.push(Line::from(format!("! {}", escape(warning))).yellow());
     }
     if form.check.errors.is_empty() && form.check.warnings.is_empty() {
         lines.push(Line::from("✓ ready to save").green());
@@ -94,7 +110,7 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &LifecycleForm, keys: &Keymap) 
         .dark_gray(),
     );
     let title = match &form.editing {
-        Some(id) => format!(" Edit rule {} in {} ", escape(id), escape(&form.bucket)),
+        Some(target) => format!(" Edit {} in {} ", target.label(), escape(&form.bucket)),
         None => format!(
             " Add rule: abort incomplete uploads in {} ",
             escape(&form.bucket)

@@ -1,7 +1,9 @@
 //! Draw-only: reads `&App`, writes nothing but the frame (and the scroll offset the table keeps).
 
+mod age_chart;
 mod buckets;
 mod delete_bucket;
+mod details;
 mod dialog;
 mod files;
 mod help;
@@ -17,7 +19,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 use crate::app::table::Table as Rows;
-use crate::app::{App, JobKind, Modal, Tab};
+use crate::app::{App, JobKind, Modal, Pending, Tab};
 use crate::keys::{Intent, Scope};
 
 pub const MIN_WIDTH: u16 = 40;
@@ -77,8 +79,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 title,
                 body,
                 confirm,
-                ..
-            } => dialog::confirm(frame, area, title, body, confirm, &app.keymap),
+                action,
+            } => {
+                let leave_out = match action {
+                    Pending::Abort { active, .. } if !active.is_empty() => Some(format!(
+                        "leave out {} active",
+                        crate::format::count(active.len() as u64)
+                    )),
+                    _ => None,
+                };
+                dialog::confirm(frame, area, title, body, confirm, leave_out, &app.keymap)
+            }
+            Modal::ConfirmSplit { title, body, .. } => {
+                dialog::confirm_split(frame, area, title, body, &app.keymap)
+            }
             Modal::Summary { title, lines } => {
                 dialog::summary(frame, area, title, lines, &app.keymap)
             }
@@ -96,6 +110,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 contents,
                 typed,
             } => delete_bucket::type_name(frame, area, app, bucket, contents, typed),
+            Modal::Details(details) => details::draw(frame, area, app, details),
         }
     }
 }
@@ -207,7 +222,7 @@ fn listing_message<T>(
                 .bold(),
         ];
         if let Some(code) = &err.code {
-            lines.push(Line::from(format!("server code: {code}")).red());
+            lines.push(Line::from(format!("server code: {}", crate::text::escape(code))).red());
         }
         if let Some(hint) = err.hint() {
             lines.push(Line::from(hint).yellow());

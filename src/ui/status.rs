@@ -133,8 +133,15 @@ pub fn status_line(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             format!(" · {} failed", format::count(aborts.failed.len() as u64))
         };
+        let pace = match job.pace {
+            Some(pace) => format!(
+                " · {} in flight (limit {}) · {} throttled",
+                pace.in_flight, pace.limit, pace.throttled
+            ),
+            None => String::new(),
+        };
         let label = format!(
-            "{state} {}: {}/{} · {:.0}/s{eta}{failed} · {} cancels",
+            "{state} {}: {}/{} · {:.0}/s{eta}{pace}{failed} · {} cancels",
             escape(&job.bucket),
             format::count(done as u64),
             format::count(aborts.total as u64),

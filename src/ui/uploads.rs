@@ -1,10 +1,13 @@
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Text;
 use ratatui::widgets::{Cell, Row};
 
-use super::{draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner};
-use crate::app::{App, BucketView, RowState, UPLOAD_SORTS};
+use super::{
+    age_chart, draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner,
+};
+use crate::app::{App, BucketView, RowSize, RowState, SizeState, UPLOAD_SORTS};
 use crate::format;
 use crate::text::{escape, fit_middle};
 
@@ -24,6 +27,15 @@ pub fn short_id(id: &str, width: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
+    let area = if view.sizes.show_chart {
+        let [chart, list] =
+            Layout::vertical([Constraint::Length(age_chart::HEIGHT), Constraint::Min(3)])
+                .areas(area);
+        age_chart::draw(frame, chart, &view.sizes.histogram);
+        list
+    } else {
+        area
+    };
     let listing = &view.uploads;
     let marked = view.marked;
     let mut extra = String::new();
@@ -50,17 +62,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
     ) {
         return placeholder(frame, area, block, lines);
     }
-    let fixed = [1, 14, 9, 16, 12];
-    let key_width = flexible_width(area, &fixed);
-    let header = Row::new(["", "Key", "Upload ID", "Age", "Initiated", "Class"]);
-    let widths = [
+    // The start date only where there is room: the age says it too, and the details in full.
+    let with_date = area.width >= WIDE;
+    let fixed: &[u16] = if with_date {
+        &[1, 14, 9, 16, 9, 6, 9, 11]
+    } else {
+        &[1, 14, 9, 9, 6, 9, 11]
+    };
+    let key_width = flexible_width(area, fixed);
+    let mut header: Vec<Text> = ["", "Key", "Upload ID", "Age"].map(Text::from).to_vec();
+    if with_date {
+        header.push(Text::from("Initiated"));
+    }
+    header.extend([
+        Text::from("Class"),
+        Text::from("Parts").right_aligned(),
+        Text::from("Size").right_aligned(),
+        Text::from("Last active"),
+    ]);
+    let mut widths = vec![
         Constraint::Length(fixed[0]),
         Constraint::Min(key_width as u16),
-        Constraint::Length(fixed[1]),
-        Constraint::Length(fixed[2]),
-        Constraint::Length(fixed[3]),
-        Constraint::Length(fixed[4]),
     ];
+    widths.extend(fixed[1..].iter().map(|&w| Constraint::Length(w)));
+    let header = Row::new(header);
     let now = app.now;
     draw_rows(frame, area, block, header, &widths, &listing.table, |row| {
         let upload = &row.upload;
@@ -71,14 +96,47 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
             RowState::Idle if row.marked => ("●", Style::default().fg(Color::Magenta)),
             RowState::Idle => (" ", Style::default()),
         };
-        Row::new([
+        let mut cells = vec![
             Cell::from(mark),
-            Cell::from(fit_middle(upload.key(), key_width)),
+            Cell::from(fit_middle(&upload.shown_key(), key_width)),
             Cell::from(short_id(&upload.upload_id(), fixed[1] as usize)).dark_gray(),
             Cell::from(format::age(upload.initiated(), now)),
-            Cell::from(format::date(upload.initiated())),
-            Cell::from(upload.storage_class().map_or("", |c| &**c).to_owned()).dark_gray(),
-        ])
-        .style(style)
+        ];
+        if with_date {
+            cells.push(Cell::from(format::date(upload.initiated())));
+        }
+        cells.push(
+            Cell::from(crate::text::fit(
+                &escape(upload.storage_class().map_or("", |c| &**c)),
+                9,
+            ))
+            .dark_gray(),
+        );
+        cells.extend(size_cells(&row.size, now));
+        Row::new(cells).style(style)
     });
+}
+
+/// From this width on, the uploads pane also shows the start date.
+const WIDE: u16 = 130;
+
+/// Parts, Size and Last active: `…` until read, `?` when unreadable (the details say why).
+fn size_cells(size: &RowSize, now: i64) -> [Cell<'static>; 3] {
+    match size.state() {
+        SizeState::Known(summary) => [
+            Cell::from(Text::from(format::count(summary.parts)).right_aligned()),
+            Cell::from(Text::from(format::bytes(summary.bytes)).right_aligned()),
+            Cell::from(format::age(summary.last_activity, now)),
+        ],
+        SizeState::Unread => [
+            Cell::from(Text::from("…").right_aligned()).dark_gray(),
+            Cell::from(Text::from("…").right_aligned()).dark_gray(),
+            Cell::from("…").dark_gray(),
+        ],
+        SizeState::Unknown => [
+            Cell::from(Text::from("?").right_aligned()).red(),
+            Cell::from(Text::from("?").right_aligned()).red(),
+            Cell::from("?").red(),
+        ],
+    }
 }

@@ -1,8 +1,12 @@
 //! One real Garage server per test binary, and unique bucket names per test.
 #![allow(dead_code)]
 
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use partsweep::demo::garage::{GarageServer, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
@@ -93,7 +97,7 @@ pub async fn all_uploads(s3: &S3, bucket: &str) -> Vec<partsweep::s3::Upload> {
 pub fn refs(uploads: &[(String, String)]) -> Vec<partsweep::s3::UploadRef> {
     uploads
         .iter()
-        .map(|(key, upload_id)| partsweep::s3::UploadRef::new(key, upload_id))
+        .map(|(key, upload_id)| partsweep::s3::UploadRef::new(key.clone(), upload_id.clone()))
         .collect()
 }
 
@@ -110,4 +114,54 @@ pub fn draw(
         .draw(|frame| partsweep::ui::draw(frame, app))
         .expect("draw");
     terminal.backend().clone()
+}
+
+/// Longer than any command a test runs takes on a busy machine; a hang fails the test instead
+/// of stalling the run.
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Waits for `child`, killing it and failing the test once it has run for [`CHILD_TIMEOUT`].
+pub fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} was still running after {CHILD_TIMEOUT:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Everything a child writes to `pipe`, read on a thread of its own so the child never blocks.
+pub fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// `Command::output`, with stdin closed and a timeout.
+pub fn output_within_timeout(command: &mut Command) -> Output {
+    let what = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+    let status = wait_or_kill(&mut child, &what);
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
 }

@@ -54,6 +54,9 @@ pub struct Rules {
     pub storm: Option<Storm>,
     /// Error messages the proxy writes carry escape sequences, a newline and a bidi override.
     pub hostile_error_text: bool,
+    /// The faults above (drops, stalls, storm, SlowDown) hit only requests with these
+    /// methods (`"DELETE"`: aborts and DeleteObject; `"POST"`: DeleteObjects); empty: all.
+    pub fault_methods: Vec<String>,
     /// Seed for the shares above, so a run can be repeated.
     pub seed: u64,
 }
@@ -96,6 +99,16 @@ impl Storm {
             share: 1.0,
             status: 503,
             code: "ServiceUnavailable".into(),
+            limit: None,
+        }
+    }
+
+    /// A share of requests answered `403 AccessDenied`: failures no retry mends.
+    pub fn denied(share: f64) -> Self {
+        Storm {
+            share,
+            status: 403,
+            code: "AccessDenied".into(),
             limit: None,
         }
     }
@@ -446,6 +459,9 @@ fn faults(state: &State, seen: &Seen) -> Verdict {
     let mut shared = state.shared();
     let shared = &mut *shared;
     let rules = &shared.rules;
+    if !rules.fault_methods.is_empty() && !rules.fault_methods.contains(&seen.method) {
+        return Verdict::Forward;
+    }
     if rules.drop_share > 0.0 && shared.rng.random::<f64>() < rules.drop_share {
         return Verdict::Drop;
     }

@@ -8,8 +8,11 @@ use crate::app::modal::typed_char;
 use crate::app::{App, Level, Modal, Pending};
 use crate::format;
 use crate::keys::Intent;
-use crate::ops::lifecycle::{RuleCheck, SCHEDULE_NOTE, check_abort_rule, default_rule_id};
-use crate::s3::{LifecycleRule, RuleChange, RuleScope};
+use crate::ops::lifecycle::{
+    RuleCheck, SCHEDULE_NOTE, can_split, check_abort_rule, default_rule_id, edit_side_effects,
+    split_rule_id,
+};
+use crate::s3::{LifecycleRule, RuleChange, RuleRef, RuleScope};
 use crate::text::escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +33,11 @@ const FIELDS: [FormField; 5] = [
 ];
 
 /// The add/edit rule form. Checked on every keystroke, so its messages are always current.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LifecycleForm {
     pub bucket: String,
-    /// The id of the rule being edited; `None` when adding.
-    pub editing: Option<String>,
+    /// The rule being edited, at its place as read; `None` when adding.
+    pub editing: Option<RuleRef>,
     pub whole_bucket: bool,
     pub prefix: String,
     /// Set when the rule filters by tags or size: its scope is shown, not edited.
@@ -64,7 +67,8 @@ impl LifecycleForm {
         form
     }
 
-    pub fn edit(bucket: &str, rule: &LifecycleRule, existing: &[LifecycleRule]) -> Self {
+    pub fn edit(bucket: &str, target: RuleRef, existing: &[LifecycleRule]) -> Self {
+        let rule = &target.rule;
         let (whole_bucket, prefix, fixed_scope) = match &rule.scope {
             RuleScope::WholeBucket => (true, String::new(), None),
             RuleScope::Prefix(prefix) => (false, prefix.clone(), None),
@@ -72,7 +76,6 @@ impl LifecycleForm {
         };
         let mut form = LifecycleForm {
             bucket: bucket.to_owned(),
-            editing: Some(rule.id.clone()),
             whole_bucket,
             prefix,
             fixed_scope,
@@ -81,6 +84,7 @@ impl LifecycleForm {
             enabled: rule.enabled,
             focus: FormField::Days,
             check: RuleCheck::default(),
+            editing: Some(target),
         };
         form.recheck(existing);
         form
@@ -107,7 +111,7 @@ impl LifecycleForm {
     fn recheck(&mut self, existing: &[LifecycleRule]) {
         self.check = check_abort_rule(
             existing,
-            self.editing.as_deref(),
+            self.editing.as_ref().map(|target| target.index),
             &self.id,
             self.scope_prefix(),
             &self.days,
@@ -117,6 +121,28 @@ impl LifecycleForm {
                 .errors
                 .push("type a prefix, or choose the whole bucket".into());
         }
+        if let Some(target) = &self.editing {
+            let effects = edit_side_effects(&target.rule, self.scope_prefix(), self.enabled);
+            self.check.warnings.extend(effects);
+        }
+    }
+
+    /// Instead of moving the whole rule to the new scope: the same rule without its abort
+    /// action, and a new rule that aborts uploads under the new scope. `None` when the edit
+    /// does not move other actions, or has no abort action to give a rule of its own.
+    pub fn split(&self, existing: &[LifecycleRule]) -> Option<RuleChange> {
+        let target = self.editing.as_ref()?;
+        let prefix = self.scope_prefix();
+        if !self.check.is_ok() || !can_split(&target.rule, prefix) {
+            return None;
+        }
+        Some(RuleChange::SplitAbort {
+            target: target.clone(),
+            id: split_rule_id(existing, &target.rule),
+            prefix: prefix?.to_owned(),
+            days: self.check.days?,
+            enabled: self.enabled,
+        })
     }
 
     fn move_focus(&mut self, forward: bool) {
@@ -148,8 +174,8 @@ impl LifecycleForm {
                 days: self.check.days?,
                 enabled: self.enabled,
             },
-            Some(id) => RuleChange::Edit {
-                id: id.clone(),
+            Some(target) => RuleChange::Edit {
+                target: target.clone(),
                 days: self.check.days,
                 prefix,
                 enabled: self.enabled,
@@ -158,8 +184,11 @@ impl LifecycleForm {
     }
 }
 
-/// The question a valid form asks before saving; `total` is how many rules the bucket has.
-fn save_question(form: &LifecycleForm, change: RuleChange, total: usize) -> Modal {
+/// The question a valid form asks before saving; `existing` are the bucket's rules. An edit
+/// that would move the rule's other actions to a new scope also offers the split.
+fn save_question(form: &LifecycleForm, change: RuleChange, existing: &[LifecycleRule]) -> Modal {
+    let total = existing.len();
+    let enabled_word = |enabled: bool| if enabled { "enabled" } else { "disabled" };
     let mut body = match &change {
         RuleChange::AddAbort {
             id,
@@ -175,7 +204,7 @@ fn save_question(form: &LifecycleForm, change: RuleChange, total: usize) -> Moda
             format!(
                 "  abort incomplete uploads {days} days after start · {} · {}",
                 scope_words(prefix),
-                if *enabled { "enabled" } else { "disabled" }
+                enabled_word(*enabled)
             ),
             format!(
                 "The {} existing rule{} are written back unchanged.",
@@ -184,14 +213,15 @@ fn save_question(form: &LifecycleForm, change: RuleChange, total: usize) -> Moda
             ),
         ],
         RuleChange::Edit {
-            id,
+            target,
             days,
             prefix,
             enabled,
         } => {
+            let rule = &target.rule;
             let mut lines = vec![format!(
-                "Change rule {} in bucket {}:",
-                escape(id),
+                "Change {} in bucket {}:",
+                target.label(),
                 escape(&form.bucket)
             )];
             if let Some(days) = days {
@@ -199,32 +229,66 @@ fn save_question(form: &LifecycleForm, change: RuleChange, total: usize) -> Moda
                     "  abort incomplete uploads {days} days after start"
                 ));
             }
-            if let Some(prefix) = prefix {
-                lines.push(format!("  scope: {}", scope_words(prefix)));
-            }
-            lines.push(format!(
-                "  {}",
-                if *enabled { "enabled" } else { "disabled" }
-            ));
-            lines.push("Its other actions and every other rule stay as they are.".into());
+            let scope = match prefix {
+                Some(prefix) => scope_words(prefix),
+                None => escape(&rule.scope.describe()).into_owned(),
+            };
+            lines.push(format!("  scope: {scope} · {}", enabled_word(*enabled)));
+            lines.extend(
+                rule.other_actions
+                    .iter()
+                    .map(|action| format!("  also: {}", escape(action))),
+            );
+            lines.push("Every other rule stays as it is.".into());
             lines
         }
-        RuleChange::Delete { .. } => vec![],
+        RuleChange::SplitAbort { .. } | RuleChange::Delete { .. } => vec![],
     };
     body.extend(form.check.warnings.iter().map(|w| format!("Warning: {w}")));
+    let split = form.split(existing);
+    if let Some(RuleChange::SplitAbort {
+        target,
+        id,
+        prefix,
+        days,
+        enabled,
+    }) = &split
+    {
+        body.push(format!(
+            "Or split: {} keeps its scope, status and other actions and stops aborting uploads; new rule {:?} aborts incomplete uploads {days} days after start · {} · {}.",
+            target.label(),
+            escape(id),
+            scope_words(prefix),
+            enabled_word(*enabled)
+        ));
+    }
     body.push(SCHEDULE_NOTE.into());
-    Modal::Confirm {
-        title: if form.editing.is_some() {
-            "Change lifecycle rule"
-        } else {
-            "Add lifecycle rule"
-        }
-        .into(),
-        body,
-        confirm: "save".into(),
-        action: Pending::Lifecycle {
-            bucket: form.bucket.clone(),
-            change,
+    let title = if form.editing.is_some() {
+        "Change lifecycle rule"
+    } else {
+        "Add lifecycle rule"
+    }
+    .to_owned();
+    let bucket = form.bucket.clone();
+    let action = Pending::Lifecycle {
+        bucket: bucket.clone(),
+        change,
+    };
+    match split {
+        Some(split) => Modal::ConfirmSplit {
+            title,
+            body,
+            action,
+            split: Pending::Lifecycle {
+                bucket,
+                change: split,
+            },
+        },
+        None => Modal::Confirm {
+            title,
+            body,
+            confirm: "save".into(),
+            action,
         },
     }
 }
@@ -255,7 +319,7 @@ impl App {
                         return;
                     };
                     // The form stays open behind the question.
-                    let question = save_question(form, change, rules.len());
+                    let question = save_question(form, change, rules);
                     self.push_modal(question);
                     return;
                 }

@@ -11,12 +11,12 @@ use std::cmp::Ordering;
 pub use form::{FormField, LifecycleForm};
 
 use super::table::{Filter, Row};
-use super::{App, Level, Modal, Pending};
+use super::{App, BucketView, Level, Modal, Pending};
 use crate::action::{Command, LifecycleCommand, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
 use crate::ops::lifecycle::Coverage;
-use crate::s3::{LifecycleRule, RuleChange, S3Error, Timestamp};
+use crate::s3::{ErrorKind, LifecycleRule, RuleChange, RuleRef, S3Error, Timestamp, Written};
 use crate::text::escape;
 
 pub const DEFAULT_DAYS: i32 = 7;
@@ -119,38 +119,77 @@ impl App {
         request: RequestId,
         bucket: String,
         change: RuleChange,
-        result: Result<Vec<LifecycleRule>, S3Error>,
+        result: Result<Written, S3Error>,
     ) -> Vec<Command> {
-        let id = escape(change.rule_id()).into_owned();
-        match &result {
-            Ok(_) => {
-                let done = match change {
-                    RuleChange::AddAbort { .. } => "added",
-                    RuleChange::Edit { .. } => "updated",
-                    RuleChange::Delete { .. } => "deleted",
-                };
+        let what = change.describe();
+        let done = match change {
+            RuleChange::AddAbort { .. } => "added",
+            RuleChange::Edit { .. } => "updated",
+            RuleChange::SplitAbort { .. } => "written",
+            RuleChange::Delete { .. } => "deleted",
+        };
+        let rules = match result {
+            Ok(Written {
+                read_back: Ok(rules),
+            }) => {
                 self.toast(
                     Level::Info,
-                    format!("rule {id} {done}; the list shows what the server now holds"),
+                    format!("{what} {done}; the list shows what the server now holds"),
                 );
+                Some(rules)
             }
-            Err(err) => self.toast(
-                Level::Error,
-                format!("changing rule {id} failed: {}", err.display_line()),
-            ),
-        }
+            // The server took the change; only showing it failed. The pane shows that error
+            // (changes wait for `r`) rather than reading again at once, which would hide this.
+            Ok(Written {
+                read_back: Err(err),
+            }) => {
+                self.toast(
+                    Level::Warn,
+                    format!(
+                        "{what} {done}: written; could not read back: {}",
+                        err.display_line()
+                    ),
+                );
+                self.coverage.insert(bucket.clone(), Coverage::Unknown);
+                if let Some(view) = self
+                    .bucket
+                    .as_mut()
+                    .filter(|v| v.name == bucket && v.lifecycle.request == request)
+                {
+                    view.lifecycle.loading = false;
+                    view.lifecycle.error = Some(err);
+                }
+                return vec![];
+            }
+            Err(err) if err.kind == ErrorKind::Stale => {
+                self.toast(
+                    Level::Error,
+                    format!(
+                        "{what} changed on the server since it was read: nothing written; the rules were read again"
+                    ),
+                );
+                None
+            }
+            Err(err) => {
+                self.toast(
+                    Level::Error,
+                    format!("changing {what} failed: {}", err.display_line()),
+                );
+                None
+            }
+        };
         let open_here = self
             .bucket
             .as_ref()
             .is_some_and(|v| v.name == bucket && v.lifecycle.request == request);
-        match result {
-            Ok(rules) => {
+        match rules {
+            Some(rules) => {
                 self.on_lifecycle_loaded(request, bucket, Ok(rules));
                 vec![]
             }
-            // Show what the server holds now: the write may or may not have happened.
-            Err(_) if open_here => self.load_lifecycle(),
-            Err(_) => vec![],
+            // Show what the server holds now, which may or may not include the change.
+            None if open_here => self.load_lifecycle(),
+            None => vec![],
         }
     }
 
@@ -193,11 +232,11 @@ impl App {
             return;
         }
         let Some(view) = &self.bucket else { return };
-        let Some(rule) = view.lifecycle.table.selected() else {
+        let Some(target) = selected_rule(view) else {
             self.toast(Level::Info, "no rule selected");
             return;
         };
-        let form = LifecycleForm::edit(&view.name, rule, self.lifecycle_rules());
+        let form = LifecycleForm::edit(&view.name, target, self.lifecycle_rules());
         self.push_modal(Modal::Form(form));
     }
 
@@ -206,20 +245,21 @@ impl App {
             return;
         }
         let Some(view) = &self.bucket else { return };
-        let Some(rule) = view.lifecycle.table.selected() else {
+        let Some(target) = selected_rule(view) else {
             self.toast(Level::Info, "no rule selected");
             return;
         };
+        let rule = &target.rule;
         let others = view.lifecycle.table.items.len() - 1;
         let mut body = vec![
             format!(
-                "Delete rule {} from bucket {}?",
-                escape(&rule.id),
+                "Delete {} from bucket {}?",
+                target.label(),
                 escape(&view.name)
             ),
-            format!("Scope: {}", rule.scope.describe()),
+            format!("Scope: {}", escape(&rule.scope.describe())),
         ];
-        body.extend(rule.actions.iter().map(|a| format!("  · {a}")));
+        body.extend(rule.actions.iter().map(|a| format!("  · {}", escape(a))));
         body.push(if others == 0 {
             "It is the last rule: the bucket's lifecycle configuration is removed.".into()
         } else {
@@ -235,9 +275,7 @@ impl App {
             confirm: "delete".into(),
             action: Pending::Lifecycle {
                 bucket: view.name.clone(),
-                change: RuleChange::Delete {
-                    id: rule.id.clone(),
-                },
+                change: RuleChange::Delete { target },
             },
         };
         self.push_modal(question);
@@ -261,4 +299,11 @@ impl App {
             change,
         })]
     }
+}
+
+/// The selected rule at its place in the configuration: the table keeps its items in the
+/// order the server sent them and sorts only a view of them.
+fn selected_rule(view: &BucketView) -> Option<RuleRef> {
+    let table = &view.lifecycle.table;
+    RuleRef::at(&table.items, table.selected_index()?)
 }
