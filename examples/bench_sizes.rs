@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
 use futures::{StreamExt, TryStreamExt, stream};
-use partsweep::app::{App, RowSize};
+use partsweep::app::App;
 use partsweep::demo::garage::{GarageServer, REGION, find_binary};
 use partsweep::s3::S3;
 use ratatui::crossterm::event::KeyCode;
@@ -231,7 +231,7 @@ fn every_row_sized(app: &App) -> bool {
                 .table
                 .items
                 .iter()
-                .all(|row| row.size != RowSize::Unread)
+                .all(|row| !row.size.is_unread())
     })
 }
 

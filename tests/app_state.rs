@@ -99,7 +99,7 @@ fn visible_keys(app: &App) -> Vec<String> {
     view.uploads
         .table
         .visible()
-        .map(|r| r.upload.key.to_string())
+        .map(|r| r.upload.key().to_string())
         .collect()
 }
 
@@ -377,7 +377,7 @@ fn marked_rows_are_aborted_together() {
     let [Command::AbortUploads { uploads, .. }] = commands.as_slice() else {
         panic!()
     };
-    let keys: Vec<&str> = uploads.iter().map(|u| u.key.as_str()).collect();
+    let keys: Vec<&str> = uploads.iter().map(|u| u.key()).collect();
     assert_eq!(keys, ["a", "c"]);
 }
 

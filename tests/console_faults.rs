@@ -98,7 +98,7 @@ fn the_gauge_and_the_summary_show_the_live_concurrency_and_the_throttle_count() 
         .table
         .items
         .iter()
-        .map(|row| partsweep::s3::UploadRef::from(&row.upload))
+        .map(|row| row.upload.clone())
         .collect();
     for upload in &uploads[..40] {
         app.update(Action::Aborted {

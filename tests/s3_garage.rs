@@ -180,7 +180,10 @@ async fn cancel_leaves_exactly_the_uploads_not_attempted() {
         .into_iter()
         .map(|u| u.upload_id.to_string())
         .collect();
-    let mut expected: Vec<String> = not_attempted.into_iter().map(|u| u.upload_id).collect();
+    let mut expected: Vec<String> = not_attempted
+        .iter()
+        .map(|u| u.upload_id().into_owned())
+        .collect();
     left.sort();
     expected.sort();
     assert_eq!(left, expected);

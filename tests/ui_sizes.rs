@@ -217,7 +217,7 @@ fn the_uploads_pane_shows_parts_size_and_last_activity() {
         .bucket
         .as_ref()
         .and_then(|v| v.uploads.table.visible().next())
-        .map(|row| row.upload.key.to_string());
+        .map(|row| row.upload.key().to_string());
     assert_eq!(first.as_deref(), Some("backups/db-2024.dump"));
 }
 
@@ -299,7 +299,7 @@ fn aborting_updates_the_bucket_totals_the_chart_and_the_summary_at_once() {
     let [Command::AbortUploads { job, uploads, .. }] = &commands[..] else {
         panic!("y aborts: {commands:?}")
     };
-    assert_eq!(uploads[0].key, "backups/db-2024.dump");
+    assert_eq!(uploads[0].key(), "backups/db-2024.dump");
     app.update(Action::Aborted {
         job: *job,
         upload: uploads[0].clone(),
@@ -335,7 +335,7 @@ fn clear_all_counts_the_active_uploads_and_one_key_leaves_them_out() {
     let [Command::AbortUploads { uploads, .. }] = &commands[..] else {
         panic!("l clears the rest: {commands:?}")
     };
-    let mut keys: Vec<&str> = uploads.iter().map(|u| u.key.as_str()).collect();
+    let mut keys: Vec<&str> = uploads.iter().map(|u| u.key()).collect();
     keys.sort();
     assert_eq!(keys, ["backups/db-2024.dump", "videos/raw/clip-0001.mov"]);
 }

@@ -1,18 +1,29 @@
-//! Clear-all at scale, measured against the peers. Starts one throwaway Garage on 127.0.0.1,
-//! and for every tool seeds the same fresh set of incomplete uploads in a fresh bucket, runs
-//! the tool as a subprocess (under `/usr/bin/time` for its peak memory), and prints a table.
+//! Clear-all and listing at scale, measured against the peers, directly and at a remote
+//! server's latency. Starts one throwaway Garage on 127.0.0.1 and, for the latency scenario,
+//! the project's test proxy in front of it (`tests/proxy`, a fixed delay per request). For
+//! every scenario, tool and repeat it seeds the same fresh set of incomplete uploads (and three
+//! objects) in a fresh bucket, runs the tool as a subprocess (under `/usr/bin/time` for its peak
+//! memory), then counts the uploads left and compares the objects' ETags with those seeded.
+//! Then it lists a big bucket over many prefixes through the proxy, split and sequentially.
+//! One summary table: median and spread of the repeats. Exits 1 if a tool left an upload or
+//! touched an object, or the two listings disagree.
 //!
 //! ```text
-//! cargo run --release --example bench -- [--uploads N] [--loop-uploads M] [--tools a,b] [--out FILE]
+//! cargo run --release --example bench -- [--uploads N] [--loop-uploads M] [--tools a,b]
+//!     [--repeats R] [--scenarios direct,latency] [--latency-ms 30]
+//!     [--list-uploads N] [--list-prefixes P] [--out FILE]
 //! ```
 //! `scripts/bench.sh` installs the peers and runs this. partsweep itself runs as
 //! `bench worker BUCKET CONCURRENCY`: the real `App` and `Tasks` driven by key presses
 //! (`/bucket⏎ u D y`), or with `--via-cli` as `partsweep clear BUCKET --yes`.
 //!
-//! `tools.rs` runs each tool, `report.rs` reads the workers' figures and prints the table.
+//! `tools.rs` runs each tool and the listings, `report.rs` reads the workers' figures and
+//! prints the table.
 
 #[path = "../support/console.rs"]
 mod console;
+#[path = "../../tests/proxy/mod.rs"]
+mod proxy;
 mod report;
 mod tools;
 
@@ -24,17 +35,40 @@ use partsweep::demo::garage::{GarageServer, REGION, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 use ratatui::crossterm::event::KeyCode;
 
+use report::{Listing, Measured};
 use tools::{DEFAULT_TOOLS, Server, Tool};
 
 type Error = Box<dyn std::error::Error>;
 
-/// The per-call loops (one process per abort) get this many uploads unless told otherwise.
+/// The per-call loops (one process per upload) get this many uploads unless told otherwise.
 const LOOP_UPLOADS: usize = 200;
 
-struct Options {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Garage on 127.0.0.1, well under a millisecond a request.
+    Direct,
+    /// Through the test proxy, which delays every request by this much.
+    Latency(Duration),
+}
+
+impl Scenario {
+    pub fn label(self) -> String {
+        match self {
+            Scenario::Direct => "direct".into(),
+            Scenario::Latency(delay) => format!("{} ms a request", delay.as_millis()),
+        }
+    }
+}
+
+pub struct Options {
     uploads: usize,
     loop_uploads: usize,
     tools: Vec<Tool>,
+    repeats: usize,
+    scenarios: Vec<Scenario>,
+    latency: Duration,
+    list_uploads: usize,
+    list_prefixes: usize,
     out: Option<PathBuf>,
     via_cli: bool,
 }
@@ -44,18 +78,32 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
         uploads: 2_000,
         loop_uploads: LOOP_UPLOADS,
         tools: Vec::new(),
+        repeats: 3,
+        scenarios: Vec::new(),
+        latency: Duration::from_millis(30),
+        list_uploads: 20_000,
+        list_prefixes: 64,
         out: None,
         via_cli: false,
     };
     let mut tools = DEFAULT_TOOLS.to_owned();
+    let mut scenarios = "direct,latency".to_owned();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         match arg.as_str() {
             "--uploads" => options.uploads = value()?.parse()?,
-            "--full" => options.uploads = 100_000,
+            "--full" => {
+                options.uploads = 100_000;
+                options.list_uploads = 100_000;
+            }
             "--loop-uploads" => options.loop_uploads = value()?.parse()?,
             "--tools" => tools = value()?.clone(),
+            "--repeats" => options.repeats = value()?.parse::<usize>()?.max(1),
+            "--scenarios" => scenarios = value()?.clone(),
+            "--latency-ms" => options.latency = Duration::from_millis(value()?.parse()?),
+            "--list-uploads" => options.list_uploads = value()?.parse()?,
+            "--list-prefixes" => options.list_prefixes = value()?.parse::<usize>()?.max(1),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--via-cli" => options.via_cli = true,
             other => return Err(format!("unknown argument {other:?}").into()),
@@ -66,55 +114,100 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
             .tools
             .push(Tool::parse(name).ok_or(format!("unknown tool {name:?}"))?);
     }
+    for name in scenarios.split(',').filter(|n| !n.is_empty()) {
+        options.scenarios.push(match name {
+            "direct" => Scenario::Direct,
+            "latency" => Scenario::Latency(options.latency),
+            other => return Err(format!("unknown scenario {other:?}").into()),
+        });
+    }
     Ok(options)
 }
 
-async fn orchestrate(options: Options) -> Result<(), Error> {
+/// Runs everything; `Ok(false)` when a tool left uploads or touched objects.
+async fn orchestrate(options: Options) -> Result<bool, Error> {
     let binary = find_binary(None)?;
     let garage = GarageServer::start(&binary).await?;
     eprintln!("garage {} at {}", binary.display(), garage.endpoint);
-    let server = Server {
-        endpoint: garage.endpoint.clone(),
-        access_key: garage.access_key.clone(),
-        secret_key: garage.secret_key.clone(),
-        scratch: tempfile::Builder::new()
-            .prefix("partsweep-bench-")
-            .tempdir()?,
-    };
-    server.write_configs()?;
     let s3 = garage.client().await;
-    let mut rows = Vec::new();
+    let mut rows: Vec<Measured> = Vec::new();
     let mut skipped = Vec::new();
-    for (index, &tool) in options.tools.iter().enumerate() {
-        eprintln!("{}…", tool.label());
-        match tools::measure(tool, &options, &server, &s3, index).await {
-            Ok(row) => {
+    let mut listing = None;
+    for &scenario in &options.scenarios {
+        let proxy = match scenario {
+            Scenario::Direct => None,
+            Scenario::Latency(latency) => Some(proxy::Proxy::start(
+                &garage.connect_options(),
+                proxy::Rules {
+                    latency,
+                    ..proxy::Rules::default()
+                },
+            )),
+        };
+        let server = Server::new(
+            proxy.as_ref().map_or(&*garage.endpoint, |p| p.endpoint()),
+            &garage,
+        )?;
+        for &tool in &options.tools {
+            for repeat in 0..options.repeats {
                 eprintln!(
-                    "  list {:?}s, abort {:.2}s ({:.0}/s), peak {} KB, left {}",
-                    row.list_seconds,
-                    row.abort_seconds,
-                    row.rate(),
-                    row.peak_kb,
-                    row.left
+                    "{} · {} · run {}/{}…",
+                    tool.label(),
+                    scenario.label(),
+                    repeat + 1,
+                    options.repeats
                 );
-                rows.push(row);
-            }
-            Err(err) => {
-                eprintln!("  skipped: {err}");
-                skipped.push(format!("{}: {err}", tool.label()));
+                match tools::measure(tool, scenario, &options, &server, &s3, rows.len()).await {
+                    Ok(row) => {
+                        eprintln!(
+                            "  list {:?}s, abort {:.2}s ({:.0}/s), peak {} KB, left {}, objects {}",
+                            row.list_seconds,
+                            row.abort_seconds,
+                            row.rate(),
+                            row.peak_kb,
+                            row.left,
+                            if row.objects_untouched {
+                                "untouched"
+                            } else {
+                                "CHANGED"
+                            }
+                        );
+                        rows.push(row);
+                    }
+                    Err(err) => {
+                        eprintln!("  skipped: {err}");
+                        skipped.push(format!("{} ({}): {err}", tool.label(), scenario.label()));
+                        break;
+                    }
+                }
             }
         }
+        if let Some(proxy) = &proxy
+            && options.list_uploads > 0
+        {
+            listing = Some(tools::compare_listings(&options, &s3, proxy.options()).await?);
+        }
     }
-    let mut text = report::table(&rows, &options);
+    let mut text = report::summary(&rows, &options);
+    if let Some(listing) = &listing {
+        text.push_str(&report::listings(listing, &options));
+    }
     for line in &skipped {
         text.push_str(&format!("\nNot measured: {line}\n"));
+    }
+    let clean = rows.iter().all(|r| r.left == 0 && r.objects_untouched)
+        && listing.as_ref().is_none_or(Listing::same_sets);
+    if !clean {
+        text.push_str(
+            "\nFAILED: a tool left uploads or touched an object, or the listings differ.\n",
+        );
     }
     println!("{text}");
     if let Some(out) = &options.out {
         std::fs::write(out, &text)?;
     }
     drop(garage);
-    Ok(())
+    Ok(clean)
 }
 
 /// partsweep as a user drives it: `/bucket⏎`, `u`, wait for the list, `D`, `y`, wait.
@@ -205,5 +298,8 @@ async fn main() -> Result<(), Error> {
         let concurrency = args.get(2).ok_or("worker BUCKET CONCURRENCY")?.parse()?;
         return worker(bucket, concurrency).await;
     }
-    orchestrate(parse_options(&args)?).await
+    if !orchestrate(parse_options(&args)?).await? {
+        std::process::exit(1);
+    }
+    Ok(())
 }

@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use crate::tools::{Run, Tool, set_for};
-use crate::{Error, Options};
+use crate::{Error, Options, Scenario};
 
-/// One row of the table.
+/// One run of one tool.
 pub struct Measured {
     pub tool: Tool,
+    pub scenario: Scenario,
     pub set: usize,
     pub listed: Option<usize>,
     pub list_seconds: Option<f64>,
@@ -15,6 +16,8 @@ pub struct Measured {
     pub abort_seconds: f64,
     pub peak_kb: u64,
     pub left: usize,
+    /// Every object still there with the ETag, size and time it was seeded with.
+    pub objects_untouched: bool,
     pub note: String,
 }
 
@@ -29,9 +32,10 @@ impl Measured {
 }
 
 impl Measured {
-    pub fn new(tool: Tool, set: usize) -> Self {
+    pub fn new(tool: Tool, scenario: Scenario, set: usize) -> Self {
         Measured {
             tool,
+            scenario,
             set,
             listed: None,
             list_seconds: None,
@@ -39,6 +43,7 @@ impl Measured {
             abort_seconds: 0.0,
             peak_kb: 0,
             left: 0,
+            objects_untouched: false,
             note: String::new(),
         }
     }
@@ -74,50 +79,173 @@ pub fn read_worker(measured: &mut Measured, run: &Run) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn table(rows: &[Measured], options: &Options) -> String {
-    let reference = rows
-        .iter()
-        .find(|r| r.tool == Tool::Partsweep(32))
-        .map(Measured::rate)
-        .filter(|rate| *rate > 0.0);
+/// The median and the range of some figures, as `median (min–max)`.
+fn spread(values: &[f64], digits: usize) -> String {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let Some((&low, &high)) = sorted.first().zip(sorted.last()) else {
+        return "–".into();
+    };
+    let median = median(&sorted);
+    if sorted.len() == 1 {
+        format!("{median:.digits$}")
+    } else {
+        format!("{median:.digits$} ({low:.digits$}–{high:.digits$})")
+    }
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// One line per tool and scenario: the median and range of its runs.
+pub fn summary(rows: &[Measured], options: &Options) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{} uploads per tool (the one-call-per-upload loops: {}).\n\n",
+        "{} uploads per tool and run (the one-call-per-upload loops: {}); {} runs each; \
+         median (min–max).\n\n",
         options.uploads,
-        set_for(Tool::AwsCli, options)
+        set_for(Tool::AwsCli, options),
+        options.repeats
     ));
     out.push_str(
-        "| tool | uploads | list s | abort s | aborted/s | vs partsweep | peak RSS MB | left | note |\n",
+        "| tool | scenario | uploads | runs | aborted/s | list s | peak RSS MB | left | objects untouched | note |\n",
     );
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---|---|\n");
+    let mut groups: Vec<(Tool, Scenario)> = Vec::new();
     for row in rows {
-        let list = row
-            .list_seconds
-            .map(|s| format!("{s:.2}"))
-            .unwrap_or_else(|| "–".into());
-        let ratio = reference
-            .map(|r| row.rate() / r)
-            .map(|ratio| match ratio {
-                r if r >= 0.1 => format!("{r:.2}×"),
-                r => format!("{r:.4}×"),
-            })
-            .unwrap_or_else(|| "–".into());
-        let rate = match row.rate() {
-            r if r >= 10.0 => format!("{r:.0}"),
-            r => format!("{r:.1}"),
+        if !groups.contains(&(row.tool, row.scenario)) {
+            groups.push((row.tool, row.scenario));
+        }
+    }
+    for (tool, scenario) in groups {
+        let runs: Vec<&Measured> = rows
+            .iter()
+            .filter(|r| r.tool == tool && r.scenario == scenario)
+            .collect();
+        let figures = |f: &dyn Fn(&Measured) -> Option<f64>| -> Vec<f64> {
+            runs.iter().filter_map(|r| f(r)).collect()
         };
+        let rate = figures(&|r| Some(r.rate()));
+        let digits = if rate.iter().all(|r| *r >= 10.0) {
+            0
+        } else {
+            1
+        };
+        let mut notes: Vec<&str> = runs.iter().map(|r| r.note.trim()).collect();
+        notes.dedup();
+        let untouched = runs.iter().all(|r| r.objects_untouched);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.2} | {} | {} | {:.1} | {} | {} |\n",
-            row.tool.label(),
-            row.set,
-            list,
-            row.abort_seconds,
-            rate,
-            ratio,
-            row.peak_kb as f64 / 1024.0,
-            row.left,
-            row.note.trim()
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            tool.label(),
+            scenario.label(),
+            runs.first().map_or(0, |r| r.set),
+            runs.len(),
+            spread(&rate, digits),
+            spread(&figures(&|r| r.list_seconds), 2),
+            spread(&figures(&|r| Some(r.peak_kb as f64 / 1024.0)), 1),
+            runs.iter().map(|r| r.left).max().unwrap_or(0),
+            if untouched { "yes" } else { "NO" },
+            notes.join("; ")
         ));
     }
+    out
+}
+
+/// A big bucket listed through the proxy, split over prefixes and sequentially.
+pub struct Listing {
+    uploads: usize,
+    prefixes: usize,
+    split_seconds: Vec<f64>,
+    split_requests: Vec<usize>,
+    sequential_seconds: Vec<f64>,
+    sequential_requests: Vec<usize>,
+    listed: Vec<usize>,
+    same: bool,
+}
+
+impl Listing {
+    pub fn new(uploads: usize, prefixes: usize) -> Self {
+        Listing {
+            uploads,
+            prefixes,
+            split_seconds: Vec::new(),
+            split_requests: Vec::new(),
+            sequential_seconds: Vec::new(),
+            sequential_requests: Vec::new(),
+            listed: Vec::new(),
+            same: true,
+        }
+    }
+
+    pub fn record(
+        &mut self,
+        split_seconds: f64,
+        split_requests: usize,
+        sequential_seconds: f64,
+        sequential_requests: usize,
+        listed: usize,
+        same: bool,
+    ) {
+        self.split_seconds.push(split_seconds);
+        self.split_requests.push(split_requests);
+        self.sequential_seconds.push(sequential_seconds);
+        self.sequential_requests.push(sequential_requests);
+        self.listed.push(listed);
+        self.same &= same;
+    }
+
+    /// Both listings found exactly the uploads seeded, every run.
+    pub fn same_sets(&self) -> bool {
+        self.same
+    }
+}
+
+pub fn listings(listing: &Listing, options: &Options) -> String {
+    let sorted = |values: &[f64]| {
+        let mut values = values.to_vec();
+        values.sort_by(f64::total_cmp);
+        values
+    };
+    let speedup =
+        median(&sorted(&listing.sequential_seconds)) / median(&sorted(&listing.split_seconds));
+    let requests =
+        |values: &[usize]| spread(&values.iter().map(|&v| v as f64).collect::<Vec<_>>(), 0);
+    let rate = |seconds: &[f64]| {
+        let rates: Vec<f64> = seconds.iter().map(|s| listing.uploads as f64 / s).collect();
+        spread(&rates, 0)
+    };
+    let mut out = format!(
+        "\nListing {} uploads over {} prefixes through the proxy ({} ms a request), {} runs; \
+         median (min–max).\n\n",
+        listing.uploads,
+        listing.prefixes,
+        options.latency.as_millis(),
+        listing.split_seconds.len()
+    );
+    out.push_str("| listing | seconds | uploads/s | requests | same set as seeded |\n");
+    out.push_str("|---|---:|---:|---:|---|\n");
+    let same = if listing.same { "yes" } else { "NO" };
+    out.push_str(&format!(
+        "| partsweep, split over prefixes ({} in flight) | {} | {} | {} | {same} |\n",
+        partsweep::ops::list::PAGES_IN_FLIGHT,
+        spread(&listing.split_seconds, 2),
+        rate(&listing.split_seconds),
+        requests(&listing.split_requests),
+    ));
+    out.push_str(&format!(
+        "| sequential paging | {} | {} | {} | {same} |\n",
+        spread(&listing.sequential_seconds, 2),
+        rate(&listing.sequential_seconds),
+        requests(&listing.sequential_requests),
+    ));
+    out.push_str(&format!(
+        "\nSplit over sequential: {speedup:.1}× faster (median over median; goal ≥ 5×); {} listed per run.\n",
+        listing.listed.first().copied().unwrap_or(0)
+    ));
     out
 }

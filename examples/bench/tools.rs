@@ -4,12 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use futures::{StreamExt, TryStreamExt, stream};
-use partsweep::demo::garage::REGION;
-use partsweep::s3::S3;
+use std::sync::Arc;
 
-use crate::report::{Measured, read_worker};
-use crate::{Error, Options};
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use futures::{StreamExt, TryStreamExt, stream};
+use partsweep::demo::garage::{GarageServer, REGION};
+use partsweep::ops::list::{ListingCounts, uploads_counted};
+use partsweep::s3::{ConnectOptions, S3};
+
+use crate::report::{Listing, Measured, read_worker};
+use crate::{Error, Options, Scenario};
 
 /// s3cmd's listing loops forever past 1,000 uploads, so it never gets more than that.
 const S3CMD_MAX: usize = 1_000;
@@ -54,15 +58,64 @@ impl Tool {
 pub const DEFAULT_TOOLS: &str =
     "partsweep-32,partsweep-8,partsweep-128,bare-sdk,boto3,rclone,awscli,s3cmd";
 
-/// Where the server is, for the subprocesses.
+/// Where the tools reach the server (Garage, or the proxy in front of it), for the
+/// subprocesses; and a client straight to Garage that reads objects' ETags.
 pub struct Server {
     pub endpoint: String,
     pub access_key: String,
     pub secret_key: String,
     pub scratch: tempfile::TempDir,
+    direct: aws_sdk_s3::Client,
 }
 
 impl Server {
+    pub fn new(endpoint: &str, garage: &GarageServer) -> Result<Server, Error> {
+        let config = aws_sdk_s3::config::Builder::new()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&garage.endpoint)
+            .credentials_provider(Credentials::new(
+                &garage.access_key,
+                &garage.secret_key,
+                None,
+                None,
+                "bench",
+            ))
+            .force_path_style(true)
+            .build();
+        let server = Server {
+            endpoint: endpoint.to_owned(),
+            access_key: garage.access_key.clone(),
+            secret_key: garage.secret_key.clone(),
+            scratch: tempfile::Builder::new()
+                .prefix("partsweep-bench-")
+                .tempdir()?,
+            direct: aws_sdk_s3::Client::from_conf(config),
+        };
+        server.write_configs()?;
+        Ok(server)
+    }
+
+    /// Every object of `bucket` with its ETag, size and time, as the server holds them.
+    async fn objects(&self, bucket: &str) -> Result<Vec<String>, Error> {
+        let page = self.direct.list_objects_v2().bucket(bucket).send().await?;
+        let mut objects: Vec<String> = page
+            .contents()
+            .iter()
+            .map(|o| {
+                format!(
+                    "{:?} {:?} {:?} {:?}",
+                    o.key(),
+                    o.e_tag(),
+                    o.size(),
+                    o.last_modified().map(|t| t.secs())
+                )
+            })
+            .collect();
+        objects.sort();
+        Ok(objects)
+    }
+
     fn port(&self) -> &str {
         self.endpoint.rsplit(':').next().unwrap_or("")
     }
@@ -236,12 +289,18 @@ fn sibling_binary(name: &str) -> Result<PathBuf, Error> {
 async fn seed(s3: &S3, bucket: &str, count: usize) -> Result<(), Error> {
     s3.create_bucket(bucket).await?;
     for i in 0..OBJECTS_PER_BUCKET {
-        s3.put_object(bucket, &format!("kept/object-{i}"), b"keep me".to_vec())
+        let body = format!("keep me, object {i}").into_bytes();
+        s3.put_object(bucket, &format!("kept/object-{i}"), body)
             .await?;
     }
+    seed_uploads(s3, bucket, count, 100).await
+}
+
+/// `count` uploads spread over `prefixes` prefixes: `bench/NNN/NNNNNNN.bin`.
+async fn seed_uploads(s3: &S3, bucket: &str, count: usize, prefixes: usize) -> Result<(), Error> {
     stream::iter(0..count)
         .map(|i| async move {
-            let key = format!("bench/{:03}/{i:07}.bin", i % 100);
+            let key = format!("bench/{:03}/{i:07}.bin", i % prefixes);
             s3.create_upload(bucket, &key).await.map(|_| ())
         })
         .buffer_unordered(SEED_IN_FLIGHT)
@@ -255,11 +314,6 @@ async fn uploads_left(s3: &S3, bucket: &str) -> Result<usize, Error> {
     Ok(pages.iter().map(Vec::len).sum())
 }
 
-async fn objects_left(s3: &S3, bucket: &str) -> Result<usize, Error> {
-    let pages: Vec<Vec<_>> = s3.list_all_objects(bucket, "").try_collect().await?;
-    Ok(pages.iter().map(Vec::len).sum())
-}
-
 /// The set size a tool gets.
 pub fn set_for(tool: Tool, options: &Options) -> usize {
     match tool {
@@ -270,13 +324,18 @@ pub fn set_for(tool: Tool, options: &Options) -> usize {
 }
 
 /// Generous but finite: a stuck tool is killed, never waited on forever.
-fn limit_for(count: usize) -> Duration {
-    Duration::from_secs(300 + count as u64 / 20)
+fn limit_for(count: usize, scenario: Scenario) -> Duration {
+    let per_upload = match scenario {
+        Scenario::Direct => Duration::from_millis(50),
+        Scenario::Latency(delay) => Duration::from_millis(50) + delay * 2,
+    };
+    Duration::from_secs(300) + per_upload * count as u32
 }
 
 /// Seeds a fresh bucket with `tool`'s set, runs the tool, and checks what it left.
 pub async fn measure(
     tool: Tool,
+    scenario: Scenario,
     options: &Options,
     server: &Server,
     s3: &S3,
@@ -286,14 +345,15 @@ pub async fn measure(
     let bucket = format!("bench-{index}-{}", std::process::id());
     let seeding = Instant::now();
     seed(s3, &bucket, set).await?;
+    let objects_before = server.objects(&bucket).await?;
     eprintln!(
         "  seeded {set} uploads in {bucket} in {:.1}s",
         seeding.elapsed().as_secs_f64()
     );
     // rclone's cleanup only takes uploads older than max-age (1s).
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let limit = limit_for(set);
-    let mut measured = Measured::new(tool, set);
+    let limit = limit_for(set, scenario);
+    let mut measured = Measured::new(tool, scenario, set);
     match tool {
         Tool::Partsweep(concurrency) if options.via_cli => {
             partsweep_cli(&mut measured, server, &bucket, concurrency, limit).await?
@@ -325,12 +385,8 @@ pub async fn measure(
     if tool == Tool::Rclone {
         measured.aborted = set.saturating_sub(measured.left);
     }
-    let objects = objects_left(s3, &bucket).await?;
-    if objects != OBJECTS_PER_BUCKET {
-        measured
-            .note
-            .push_str(&format!(" OBJECTS CHANGED: {objects} left"));
-    }
+    measured.objects_untouched = server.objects(&bucket).await? == objects_before
+        && objects_before.len() == OBJECTS_PER_BUCKET;
     if let Some(listed) = measured.listed
         && listed != set
     {
@@ -558,4 +614,71 @@ async fn abort_loop<F, Fut>(
     if failures > 0 {
         measured.note.push_str(&format!(" {failures} calls failed"));
     }
+}
+
+/// A big bucket (`list_uploads` uploads over `list_prefixes` prefixes), listed through the
+/// proxy by partsweep's split listing and by plain sequential paging, `repeats` times each.
+pub async fn compare_listings(
+    options: &Options,
+    s3: &S3,
+    through: ConnectOptions,
+) -> Result<Listing, Error> {
+    let bucket = format!("bench-listing-{}", std::process::id());
+    let seeding = Instant::now();
+    s3.create_bucket(&bucket).await?;
+    seed_uploads(s3, &bucket, options.list_uploads, options.list_prefixes).await?;
+    eprintln!(
+        "listing: seeded {} uploads over {} prefixes in {:.1}s",
+        options.list_uploads,
+        options.list_prefixes,
+        seeding.elapsed().as_secs_f64()
+    );
+    let remote = S3::connect(&through).await;
+    let mut listing = Listing::new(options.list_uploads, options.list_prefixes);
+    for repeat in 0..options.repeats {
+        let counts = Arc::new(ListingCounts::default());
+        let started = Instant::now();
+        let pages: Vec<Vec<_>> = uploads_counted(&remote, &bucket, None, None, counts.clone())
+            .try_collect()
+            .await?;
+        let split_seconds = started.elapsed().as_secs_f64();
+        let mut split: Vec<(String, String)> = pages
+            .concat()
+            .into_iter()
+            .map(|u| (u.key.into(), u.upload_id.into()))
+            .collect();
+
+        let started = Instant::now();
+        let pages: Vec<Vec<_>> = remote
+            .list_uploads(&bucket, None, None)
+            .try_collect()
+            .await?;
+        let sequential_seconds = started.elapsed().as_secs_f64();
+        let requests = pages.len();
+        let mut sequential: Vec<(String, String)> = pages
+            .concat()
+            .into_iter()
+            .map(|u| (u.key.into(), u.upload_id.into()))
+            .collect();
+        split.sort();
+        sequential.sort();
+        eprintln!(
+            "listing run {}/{}: split {split_seconds:.2}s ({} requests, {} ranges), sequential \
+             {sequential_seconds:.2}s ({requests} requests), same set: {}",
+            repeat + 1,
+            options.repeats,
+            counts.requests.load(std::sync::atomic::Ordering::Relaxed),
+            counts.ranges.load(std::sync::atomic::Ordering::Relaxed),
+            split == sequential
+        );
+        listing.record(
+            split_seconds,
+            counts.requests.load(std::sync::atomic::Ordering::Relaxed),
+            sequential_seconds,
+            requests,
+            split.len(),
+            split == sequential && split.len() == options.list_uploads,
+        );
+    }
+    Ok(listing)
 }

@@ -1,11 +1,12 @@
 //! The console without a terminal: the same `App`, `Tasks` and event-loop rules as `tui.rs`
 //! (drain at most 4,096 results, then a frame at most every 16 ms), drawing into a
-//! `TestBackend`. Benchmarks drive it with key presses, exactly as a user would.
+//! `TestBackend`. Benchmarks drive it with key presses, exactly as a user would. Offline (no
+//! server), commands are kept for the bench to answer, and results are fed in as tasks would.
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
-use partsweep::action::Action;
+use partsweep::action::{Action, Command};
 use partsweep::app::App;
 use partsweep::ops::journal::{Journal, Via};
 use partsweep::s3::S3;
@@ -13,7 +14,7 @@ use partsweep::tasks::Tasks;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 /// As in `tui.rs`.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -34,7 +35,10 @@ pub fn unix_now() -> i64 {
 
 pub struct Console {
     pub app: App,
-    tasks: Tasks,
+    /// `None` offline: then `commands` collects what the app asked for.
+    tasks: Option<Tasks>,
+    pub commands: Vec<Command>,
+    tx: UnboundedSender<Action>,
     rx: UnboundedReceiver<Action>,
     terminal: Terminal<TestBackend>,
     started: Instant,
@@ -42,7 +46,11 @@ pub struct Console {
     pub frames: u64,
     pub slowest_frame: Duration,
     pub actions: u64,
-    _journal_dir: tempfile::TempDir,
+    _journal_dir: Option<tempfile::TempDir>,
+    /// The frame count when the last key was handled: the next frame shows its effect.
+    key_handled_before_frame: Option<u64>,
+    /// Something changed since the last frame.
+    dirty: bool,
 }
 
 impl Console {
@@ -56,12 +64,29 @@ impl Console {
             Via::Console,
             |warning| eprintln!("{warning}"),
         );
-        let mut tasks = Tasks::new(s3, tx, journal);
+        let mut tasks = Tasks::new(s3, tx.clone(), journal);
         tasks.concurrency = concurrency;
+        Self::start(Some(tasks), Some(journal_dir), tx, rx)
+    }
+
+    /// No server: the bench answers the commands itself (see `commands`).
+    pub fn offline() -> Result<Self, String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self::start(None, None, tx, rx)
+    }
+
+    fn start(
+        tasks: Option<Tasks>,
+        journal_dir: Option<tempfile::TempDir>,
+        tx: UnboundedSender<Action>,
+        rx: UnboundedReceiver<Action>,
+    ) -> Result<Self, String> {
         let terminal = Terminal::new(TestBackend::new(200, 50)).map_err(|e| e.to_string())?;
         let mut console = Console {
             app: App::new("bench", false, unix_now()),
             tasks,
+            commands: Vec::new(),
+            tx,
             rx,
             terminal,
             started: Instant::now(),
@@ -70,16 +95,30 @@ impl Console {
             slowest_frame: Duration::ZERO,
             actions: 0,
             _journal_dir: journal_dir,
+            key_handled_before_frame: None,
+            dirty: true,
         };
         for command in console.app.start() {
-            console.tasks.run(command);
+            console.run_command(command);
         }
         Ok(console)
     }
 
+    /// Offline, only the abort jobs are kept for the bench to answer: the rest (listings,
+    /// sizes) would only pile up.
+    fn run_command(&mut self, command: Command) {
+        match &mut self.tasks {
+            Some(tasks) => tasks.run(command),
+            None if matches!(command, Command::AbortUploads { .. }) => self.commands.push(command),
+            None => {}
+        }
+    }
+
     /// Background sizes with `n` ListParts calls in flight (per kind: pane, scan).
     pub fn with_size_concurrency(mut self, n: usize) -> Self {
-        self.tasks.size_concurrency = n;
+        if let Some(tasks) = &mut self.tasks {
+            tasks.size_concurrency = n;
+        }
         self
     }
 
@@ -93,9 +132,34 @@ impl Console {
 
     pub fn handle(&mut self, action: Action) {
         self.actions += 1;
-        for command in self.app.update(action) {
-            self.tasks.run(command);
+        if matches!(action, Action::Key(_)) {
+            self.key_handled_before_frame = Some(self.frames);
         }
+        for command in self.app.update(action) {
+            self.run_command(command);
+        }
+    }
+
+    /// Queues an action as a task or the terminal would: the event loop handles it.
+    pub fn inject(&self, action: Action) {
+        let _ = self.tx.send(action);
+    }
+
+    /// A key as a user types it (the screen idle for a frame before), through the event
+    /// loop: the time from the key press until the frame that shows its effect is drawn.
+    pub async fn timed_key(&mut self, code: KeyCode) -> Result<Duration, String> {
+        let idle = (self.last_draw + FRAME).saturating_duration_since(Instant::now());
+        tokio::time::sleep(idle).await;
+        let pressed = Instant::now();
+        self.key_handled_before_frame = None;
+        self.inject(key(code));
+        self.run(Duration::from_secs(60), "a key", |console| {
+            console
+                .key_handled_before_frame
+                .is_some_and(|frame| console.frames > frame)
+        })
+        .await?;
+        Ok(pressed.elapsed())
     }
 
     pub fn press(&mut self, code: KeyCode) {
@@ -128,17 +192,25 @@ impl Console {
         what: &str,
         done: impl Fn(&App) -> bool,
     ) -> Result<(), String> {
+        self.run(limit, what, |console| done(&console.app)).await
+    }
+
+    /// Runs the event loop until `done(self)` holds after a frame, or fails after `limit`.
+    pub async fn run(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&Self) -> bool,
+    ) -> Result<(), String> {
         let deadline = Instant::now() + limit;
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut dirty = true;
         loop {
-            if dirty && self.last_draw.elapsed() >= FRAME {
+            if self.dirty && self.last_draw.elapsed() >= FRAME {
                 self.draw()?;
-                dirty = false;
+                self.dirty = false;
             }
-            if done(&self.app) {
-                self.draw()?;
+            if !self.dirty && done(self) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -154,7 +226,7 @@ impl Console {
                     now: unix_now(),
                     millis: self.started.elapsed().as_millis() as u64,
                 },
-                _ = tokio::time::sleep_until(next_frame.into()), if dirty => continue,
+                _ = tokio::time::sleep_until(next_frame.into()), if self.dirty => continue,
             };
             let mut handled = 0;
             let mut next = Some(action);
@@ -167,7 +239,7 @@ impl Console {
                     None
                 };
             }
-            dirty = true;
+            self.dirty = true;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The one job that may run at a time, and its one cancel path.
 
 use super::delete::DeleteJobKind;
+use super::uploads::JobRows;
 use super::{App, Level, Modal, Pending};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
@@ -44,34 +45,10 @@ pub struct AbortJob {
     pub failed: Vec<(UploadRef, S3Error)>,
     pub(super) clear_all: bool,
     /// Which table rows the job's uploads are, while that listing is still on screen.
-    pub(super) rows: FingerprintIndex,
+    pub(super) rows: JobRows,
     /// The first upload's key, to name it when a single abort succeeds.
     pub(super) first_key: Option<String>,
     pub(super) rows_request: RequestId,
-}
-
-/// Positions (table rows, or places in a list of uploads) found by an upload's key and id,
-/// kept as 8-byte fingerprints so that a clear of a million uploads copies no keys. A
-/// fingerprint only narrows the search: each position it gives is checked against the exact
-/// key and id, so uploads whose fingerprints collide each find their own.
-#[derive(Debug, Default)]
-pub struct FingerprintIndex(Vec<(u64, u32)>);
-
-impl FingerprintIndex {
-    pub(super) fn new(mut entries: Vec<(u64, u32)>) -> Self {
-        entries.sort_unstable();
-        FingerprintIndex(entries)
-    }
-
-    /// The first position with this fingerprint that `is_it` confirms.
-    pub(super) fn find(&self, fingerprint: u64, is_it: impl Fn(u32) -> bool) -> Option<u32> {
-        let start = self.0.partition_point(|(f, _)| *f < fingerprint);
-        self.0[start..]
-            .iter()
-            .take_while(|(f, _)| *f == fingerprint)
-            .map(|(_, position)| *position)
-            .find(|position| is_it(*position))
-    }
 }
 
 impl AbortJob {

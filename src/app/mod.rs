@@ -25,8 +25,10 @@ pub use history::{HISTORY_SORTS, HistoryRow, HistoryView};
 pub use job::{AbortJob, Job, JobKind};
 pub use lifecycle::{FormField, LIFECYCLE_SORTS, LifecycleForm};
 pub use modal::{Modal, Pending};
-pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_SORTS, UploadRow};
-pub use sizes::{BucketRow, BucketScan, PaneSizes, RowSize, ScanProgress, Sizes, UploadDetails};
+pub use rows::{BUCKET_SORTS, FILE_SORTS, RowState, UPLOAD_FIXED_SORTS, UPLOAD_SORTS, UploadRow};
+pub use sizes::{
+    BucketRow, BucketScan, PaneSizes, RowSize, ScanProgress, SizeState, Sizes, UploadDetails,
+};
 use table::Table;
 
 use crate::action::{Action, Command, DeleteEvent, RequestId};
@@ -230,6 +232,9 @@ impl App {
             Action::Tick { now, millis } => {
                 self.now = now;
                 self.millis = millis;
+                if let Some(view) = &mut self.bucket {
+                    view.uploads.table.prepare(UPLOAD_FIXED_SORTS);
+                }
                 self.prioritize_visible()
             }
             Action::BucketsLoaded { request, result } => self.on_buckets_loaded(request, result),

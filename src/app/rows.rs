@@ -1,10 +1,13 @@
 //! How each kind of row filters and sorts.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+
+use memchr::memmem::Finder;
 
 use super::sizes::{BucketRow, RowSize};
 use super::table::{Filter, Row};
-use crate::s3::{Entry, Timestamp, Upload};
+use crate::s3::{Entry, Timestamp, Upload, UploadRef};
 
 pub const BUCKET_SORTS: &[&str] = &["name", "created", "region", "uploads", "size", "oldest"];
 pub const FILE_SORTS: &[&str] = &["name", "size", "modified"];
@@ -13,6 +16,8 @@ pub const UPLOAD_SORTS: &[&str] = &["key", "initiated", "storage class", "size",
 pub const FIRST_SCAN_SORT: usize = 3;
 /// The first upload sort column sizes fill.
 pub const FIRST_SIZE_SORT: usize = 3;
+/// Upload sort columns whose values never change once listed: initiated, storage class.
+pub const UPLOAD_FIXED_SORTS: &[usize] = &[1, 2];
 
 impl Row for BucketRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
@@ -73,37 +78,40 @@ pub enum RowState {
     Failed,
 }
 
+/// One upload in the pane: 24 bytes, its text in the listing page's shared block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRow {
-    pub upload: Upload,
+    pub upload: UploadRef,
     pub state: RowState,
     pub marked: bool,
     /// Parts, bytes and last activity, once ListParts has answered.
     pub size: RowSize,
 }
 
-impl From<Upload> for UploadRow {
-    fn from(upload: Upload) -> Self {
-        UploadRow {
-            upload,
-            state: RowState::Idle,
-            marked: false,
-            size: RowSize::Unread,
-        }
+impl UploadRow {
+    /// The rows of one listing page, sharing one block.
+    pub fn page(uploads: &[Upload]) -> impl Iterator<Item = UploadRow> + use<> {
+        UploadRef::page(uploads)
+            .into_iter()
+            .map(|upload| UploadRow {
+                upload,
+                state: RowState::Idle,
+                marked: false,
+                size: RowSize::UNREAD,
+            })
     }
 }
 
 impl Row for UploadRow {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool {
-        filter.matches_text(&self.upload.key) && filter.matches_age(self.upload.initiated, now)
+        filter.matches_text(self.upload.key())
+            && (!filter.has_age() || filter.matches_age(self.upload.initiated(), now))
     }
 
     fn compare(&self, other: &Self, column: usize) -> Ordering {
-        let (a, b) = (&self.upload, &other.upload);
         self.compare_primary(other, column)
             .unwrap_or(Ordering::Equal)
-            .then_with(|| a.key.cmp(&b.key))
-            .then_with(|| a.upload_id.cmp(&b.upload_id))
+            .then_with(|| self.upload.compare(&other.upload))
     }
 
     /// Start times map one to one onto their hints; so do storage class names of up to
@@ -113,8 +121,7 @@ impl Row for UploadRow {
             1 | 3 | 4 => true,
             2 => self
                 .upload
-                .storage_class
-                .as_deref()
+                .storage_class()
                 .is_none_or(|c| c.len() <= 8 && !c.contains('\0')),
             _ => false,
         }
@@ -123,11 +130,11 @@ impl Row for UploadRow {
     fn compare_primary(&self, other: &Self, column: usize) -> Option<Ordering> {
         let (a, b) = (&self.upload, &other.upload);
         Some(match column {
-            1 => a.initiated.cmp(&b.initiated),
+            1 => a.initiated().cmp(&b.initiated()),
             // Classes are interned per listing: the same allocation is the same class.
-            2 => match (&a.storage_class, &b.storage_class) {
+            2 => match (a.storage_class(), b.storage_class()) {
                 (Some(x), Some(y)) if std::sync::Arc::ptr_eq(x, y) => Ordering::Equal,
-                (x, y) => x.cmp(y),
+                (x, y) => x.cmp(&y),
             },
             3 => self.sort_hint(3).cmp(&other.sort_hint(3)),
             4 => self.sort_hint(4).cmp(&other.sort_hint(4)),
@@ -135,28 +142,121 @@ impl Row for UploadRow {
         })
     }
 
+    /// Storage classes are few: each gets its rank among the distinct names, an exact hint
+    /// however long the name.
+    fn sort_hints(items: &[Self], column: usize) -> (Vec<u64>, Vec<bool>) {
+        if column != 2 {
+            let hints = items.iter().map(|row| row.sort_hint(column)).collect();
+            let exact = items.iter().map(|row| row.hint_is_exact(column)).collect();
+            return (hints, exact);
+        }
+        let mut names: Vec<&Arc<str>> = Vec::new();
+        let mut last: Option<(&Arc<str>, u32)> = None;
+        let places: Vec<u32> = items
+            .iter()
+            .map(|row| {
+                let Some(class) = row.upload.storage_class() else {
+                    return u32::MAX;
+                };
+                if let Some((seen, place)) = last
+                    && Arc::ptr_eq(seen, class)
+                {
+                    return place;
+                }
+                let place = match names.iter().position(|name| ***name == **class) {
+                    Some(place) => place,
+                    None => {
+                        names.push(class);
+                        names.len() - 1
+                    }
+                } as u32;
+                last = Some((class, place));
+                place
+            })
+            .collect();
+        let mut by_name: Vec<usize> = (0..names.len()).collect();
+        by_name.sort_by(|&a, &b| names[a].cmp(names[b]));
+        let mut rank = vec![0u64; names.len()];
+        for (position, &name) in by_name.iter().enumerate() {
+            rank[name] = position as u64 + 1;
+        }
+        let hints = places
+            .iter()
+            .map(|&place| rank.get(place as usize).copied().unwrap_or(0))
+            .collect();
+        (hints, vec![true; items.len()])
+    }
+
+    /// Rows of one listing page share a block: its keys are searched in one pass.
+    fn test_many(items: &[Self], filter: &Filter, now: Timestamp, keep: &mut [bool]) {
+        let finders: Vec<Finder<'_>> = filter
+            .words()
+            .iter()
+            .map(|word| Finder::new(word.as_bytes()))
+            .collect();
+        let mut hits = Vec::new();
+        let mut start = 0;
+        while start < items.len() {
+            let block = items[start].upload.block().map(|(block, _)| block);
+            let same = |row: &UploadRow| match (row.upload.block(), block) {
+                (Some((a, _)), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            };
+            let end = start + 1 + items[start + 1..].iter().take_while(|r| same(r)).count();
+            let (rows, keep) = (&items[start..end], &mut keep[start..end]);
+            start = end;
+            let wanted = keep.iter().filter(|k| **k).count();
+            let Some(block) = block.filter(|b| !finders.is_empty() && wanted * 4 > b.len()) else {
+                for (row, keep) in rows.iter().zip(keep) {
+                    *keep =
+                        *keep
+                            && match row.upload.block() {
+                                Some((block, index)) => {
+                                    filter.words().iter().zip(&finders).all(|(word, finder)| {
+                                        block.key_contains(index, word, finder)
+                                    }) && (!filter.has_age()
+                                        || filter.matches_age(row.upload.initiated(), now))
+                                }
+                                None => row.matches(filter, now),
+                            };
+                }
+                continue;
+            };
+            hits.clear();
+            hits.resize(block.len(), true);
+            for (word, finder) in filter.words().iter().zip(&finders) {
+                block.keep_keys_containing(word, finder, &mut hits);
+            }
+            for (row, keep) in rows.iter().zip(keep) {
+                let index = row.upload.block().map_or(usize::MAX, |(_, index)| index);
+                *keep = *keep
+                    && hits.get(index).copied().unwrap_or(false)
+                    && (!filter.has_age() || filter.matches_age(row.upload.initiated(), now));
+            }
+        }
+    }
+
     fn sort_hint(&self, column: usize) -> u64 {
         let upload = &self.upload;
         match column {
             // None sorts first; the sign bit flipped keeps negative times in order.
             1 => upload
-                .initiated
+                .initiated()
                 .map_or(0, |t| (t as u64 ^ (1 << 63)).saturating_add(1)),
             2 => upload
-                .storage_class
-                .as_deref()
+                .storage_class()
                 .map_or(0, |c| prefix_hint(c).saturating_add(1)),
             // Not read yet, then unknown, then by bytes.
-            3 => match self.size {
-                RowSize::Unread => 0,
-                RowSize::Unknown => 1,
-                RowSize::Known(summary) => summary.bytes.saturating_add(2),
+            3 => match self.size.summary() {
+                _ if self.size.is_unread() => 0,
+                None => 1,
+                Some(summary) => summary.bytes.saturating_add(2),
             },
             4 => match self.size.summary().and_then(|s| s.last_activity) {
                 None => 0,
                 Some(t) => (t as u64 ^ (1 << 63)).saturating_add(1),
             },
-            _ => prefix_hint(&upload.key),
+            _ => prefix_hint(upload.key()),
         }
     }
 }
@@ -174,20 +274,20 @@ mod tests {
     use super::*;
     use crate::app::table::Table;
 
-    fn upload(key: &str, id: u32, initiated: i64, class: &str) -> UploadRow {
-        UploadRow::from(Upload {
+    fn upload(key: &str, id: u32, initiated: i64, class: &str) -> Upload {
+        Upload {
             key: key.into(),
             upload_id: format!("id-{id}").into(),
             initiated: Some(initiated),
             storage_class: Some(class.into()),
             key_undecodable: false,
-        })
+        }
     }
 
     fn rows() -> Vec<UploadRow> {
         // Keys sharing long prefixes, equal start times and classes that tie on 8 bytes.
         let classes = ["STANDARD", "STANDARD_IA", "GLACIER", "STANDARD"];
-        (0..500u32)
+        let uploads: Vec<Upload> = (0..500u32)
             .map(|i| {
                 let key = format!("backups/2026/{:03}/part-{}", (i * 7919) % 97, i % 5);
                 upload(
@@ -197,7 +297,9 @@ mod tests {
                     classes[(i % 4) as usize],
                 )
             })
-            .collect()
+            .collect();
+        // Pages of different sizes, so rows of one sort run span blocks.
+        uploads.chunks(77).flat_map(UploadRow::page).collect()
     }
 
     fn keys_in_order(table: &Table<UploadRow>) -> Vec<String> {
@@ -206,10 +308,46 @@ mod tests {
             .map(|r| {
                 format!(
                     "{} {} {:?}",
-                    r.upload.key, r.upload.upload_id, r.upload.initiated
+                    r.upload.key(),
+                    r.upload.upload_id(),
+                    r.upload.initiated()
                 )
             })
             .collect()
+    }
+
+    /// Searching a block's keys together finds exactly the rows that match one by one.
+    #[test]
+    fn rows_tested_together_match_rows_tested_alone() {
+        let mut all = rows();
+        // A page with capitals, where case matters to the search.
+        let mixed: Vec<Upload> = ["Backups/2026/X", "backups/2026/y", "BACKUPS", "a\nb"]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| upload(k, i as u32, 1_000 + i as i64, "STANDARD"))
+            .collect();
+        all.extend(UploadRow::page(&mixed));
+        for text in [
+            "",
+            "backups",
+            "2026/0",
+            "part-3 /01",
+            "x",
+            ">2s",
+            "<2s back",
+            "\n",
+        ] {
+            let filter = Filter::parse(text);
+            let mut keep = vec![true; all.len()];
+            keep[3] = false;
+            UploadRow::test_many(&all, &filter, 1_003, &mut keep);
+            let alone: Vec<bool> = all
+                .iter()
+                .enumerate()
+                .map(|(i, row)| i != 3 && row.matches(&filter, 1_003))
+                .collect();
+            assert_eq!(keep, alone, "{text:?}");
+        }
     }
 
     /// The rank shortcut (taken after a sort by key) gives exactly the order `compare` gives.
@@ -235,6 +373,13 @@ mod tests {
                 keys_in_order(&slow),
                 "column {column} descending {descending}"
             );
+
+            let mut prepared: Table<UploadRow> = Table::default();
+            prepared.replace(rows(), 0);
+            prepared.prepare(UPLOAD_FIXED_SORTS); // notes the size
+            prepared.prepare(UPLOAD_FIXED_SORTS); // works ahead
+            prepared.set_sort(column, descending);
+            assert_eq!(keys_in_order(&prepared), keys_in_order(&slow));
         }
     }
 }

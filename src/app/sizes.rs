@@ -64,21 +64,46 @@ impl BucketScan {
     }
 }
 
-/// An upload row's size, compact: the reason for an unknown one stays in the cache.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum RowSize {
-    /// Not read yet.
-    #[default]
-    Unread,
+/// An upload row's size in 8 bytes (a million rows hold 8 MB, not 40, before any is read):
+/// nothing until ListParts has answered, then its answer, boxed. The reason for an unknown one
+/// stays in the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowSize(Option<Box<SizeRead>>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SizeRead {
     Known(PartsSummary),
     /// ListParts failed or could not be parsed; the details say why.
     Unknown,
 }
 
+/// What a [`RowSize`] holds, to match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeState<'a> {
+    /// Not read yet.
+    Unread,
+    Known(&'a PartsSummary),
+    Unknown,
+}
+
 impl RowSize {
+    pub const UNREAD: RowSize = RowSize(None);
+
+    pub fn state(&self) -> SizeState<'_> {
+        match self.0.as_deref() {
+            None => SizeState::Unread,
+            Some(SizeRead::Known(summary)) => SizeState::Known(summary),
+            Some(SizeRead::Unknown) => SizeState::Unknown,
+        }
+    }
+
+    pub fn is_unread(&self) -> bool {
+        self.0.is_none()
+    }
+
     pub fn summary(&self) -> Option<&PartsSummary> {
-        match self {
-            RowSize::Known(summary) => Some(summary),
+        match self.state() {
+            SizeState::Known(summary) => Some(summary),
             _ => None,
         }
     }
@@ -86,10 +111,10 @@ impl RowSize {
 
 impl From<&Size> for RowSize {
     fn from(size: &Size) -> Self {
-        match size {
-            Size::Known(summary) => RowSize::Known(*summary),
-            Size::Unknown(_) => RowSize::Unknown,
-        }
+        RowSize(Some(Box::new(match size {
+            Size::Known(summary) => SizeRead::Known(*summary),
+            Size::Unknown(_) => SizeRead::Unknown,
+        })))
     }
 }
 
@@ -393,16 +418,16 @@ impl App {
         upload: &UploadRef,
         result: Measured,
     ) {
-        let fingerprint = row_fingerprint(&upload.key, &upload.upload_id);
+        let fingerprint = row_fingerprint(upload.key(), &upload.upload_id());
         let size = match result {
             Ok(Some(size)) => {
                 let row = self.row_of(bucket, fingerprint);
                 let listed = Upload {
-                    key: upload.key.as_str().into(),
-                    upload_id: upload.upload_id.as_str().into(),
-                    initiated: row.and_then(|row| row.upload.initiated),
+                    key: upload.key().into(),
+                    upload_id: upload.upload_id().into(),
+                    initiated: row.and_then(|row| row.upload.initiated()),
                     storage_class: None,
-                    key_undecodable: row.is_some_and(|row| row.upload.key_undecodable),
+                    key_undecodable: row.is_some_and(|row| row.upload.key_undecodable()),
                 };
                 self.sizes.put(bucket, &listed, Some(size.clone()));
                 size
@@ -443,7 +468,7 @@ impl App {
             details.size = Some(size.clone());
             let listed = details.upload.clone();
             self.sizes.put(bucket, &listed, Some(size.clone()));
-            let fingerprint = row_fingerprint(&upload.key, &upload.upload_id);
+            let fingerprint = row_fingerprint(upload.key(), &upload.upload_id());
             self.fill_row(bucket, fingerprint, &size);
         }
         if let Some(Modal::Details(details)) = self.modals.last_mut() {
@@ -488,23 +513,23 @@ impl App {
             .enumerate()
             .skip(first_new)
         {
-            let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
+            let fingerprint = row_fingerprint(row.upload.key(), &row.upload.upload_id());
             view.sizes.rows.insert(fingerprint, index as u32);
             match cached.uploads.get(&fingerprint) {
                 Some(Cached {
                     size: Some(size), ..
                 }) => row.size = RowSize::from(size),
-                Some(Cached { size: None, .. }) => unread.push(row.upload.clone()),
+                Some(Cached { size: None, .. }) => unread.push(row.upload.to_upload()),
                 None => {
                     // Counted in the bucket's totals at once; its bytes follow.
                     cached.insert(
                         fingerprint,
                         Cached {
-                            initiated: row.upload.initiated,
+                            initiated: row.upload.initiated(),
                             size: None,
                         },
                     );
-                    unread.push(row.upload.clone());
+                    unread.push(row.upload.to_upload());
                 }
             }
         }
@@ -541,14 +566,14 @@ impl App {
             .table
             .items
             .iter()
-            .filter(|row| row.size == RowSize::Unread)
+            .filter(|row| row.size.is_unread())
             .filter(|row| {
                 !view
                     .sizes
                     .prioritized
-                    .contains(&row_fingerprint(&row.upload.key, &row.upload.upload_id))
+                    .contains(&row_fingerprint(row.upload.key(), &row.upload.upload_id()))
             })
-            .map(|row| row.upload.clone())
+            .map(|row| row.upload.to_upload())
             .collect();
         if unread.is_empty() {
             return vec![];
@@ -566,7 +591,7 @@ impl App {
         let Some(view) = &mut self.bucket else { return };
         view.sizes.rows.clear();
         for (index, row) in view.uploads.table.items.iter().enumerate() {
-            let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
+            let fingerprint = row_fingerprint(row.upload.key(), &row.upload.upload_id());
             view.sizes.rows.insert(fingerprint, index as u32);
         }
         view.sizes.histogram_stale = true;
@@ -582,7 +607,7 @@ impl App {
     /// An upload was aborted (or found gone): it costs nothing any more.
     pub(super) fn forget_size(&mut self, bucket: &str, upload: &UploadRef) {
         self.sizes
-            .forget(bucket, row_fingerprint(&upload.key, &upload.upload_id));
+            .forget(bucket, row_fingerprint(upload.key(), &upload.upload_id()));
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             view.sizes.histogram_stale = true;
         }
@@ -603,13 +628,13 @@ impl App {
             .min(selected);
         let wanted: Vec<Upload> = table
             .window(offset, shown)
-            .filter(|row| row.size == RowSize::Unread)
+            .filter(|row| row.size.is_unread())
             .filter(|row| {
                 view.sizes
                     .prioritized
-                    .insert(row_fingerprint(&row.upload.key, &row.upload.upload_id))
+                    .insert(row_fingerprint(row.upload.key(), &row.upload.upload_id()))
             })
-            .map(|row| row.upload.clone())
+            .map(|row| row.upload.to_upload())
             .collect();
         if wanted.is_empty() {
             return vec![];
@@ -661,7 +686,7 @@ impl App {
             let mut histogram = AgeHistogram::default();
             for row in table.items.iter().filter(|r| r.state != RowState::Done) {
                 histogram.add(
-                    row.upload.initiated,
+                    row.upload.initiated(),
                     row.size.summary().map(|s| s.bytes),
                     now,
                 );
@@ -707,7 +732,7 @@ impl App {
             return vec![];
         };
         let bucket = view.name.clone();
-        let upload = row.upload.clone();
+        let upload = row.upload.to_upload();
         let size = self.sizes.get(&bucket, &upload).cloned();
         let request = self.next_id();
         self.push_modal(Modal::Details(Box::new(UploadDetails {

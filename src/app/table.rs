@@ -51,6 +51,11 @@ impl Filter {
         self.words.iter().all(|w| contains_ignore_case(text, w))
     }
 
+    /// The words that must appear, lowercase.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     /// Age bounds against a start time; rows with no time never match an age bound.
     pub fn matches_age(&self, started: Option<Timestamp>, now: Timestamp) -> bool {
         if !self.has_age() {
@@ -70,8 +75,9 @@ impl Filter {
     }
 }
 
-/// What a row offers a table: a filter test and an order per sort column.
-pub trait Row {
+/// What a row offers a table: a filter test and an order per sort column. `Sync`, so a
+/// million rows can be tested on several threads.
+pub trait Row: Sync {
     fn matches(&self, filter: &Filter, now: Timestamp) -> bool;
     fn compare(&self, other: &Self, column: usize) -> Ordering;
 
@@ -94,6 +100,32 @@ pub trait Row {
     /// have equal primaries in `column`, so a run of them needs no row compared at all.
     fn hint_is_exact(&self, _column: usize) -> bool {
         false
+    }
+
+    /// Every row's hint for `column`, and whether each is exact. Rows may work these out
+    /// faster together, or exactly where one row alone could not (by ranking the few distinct
+    /// values of a column).
+    fn sort_hints(items: &[Self], column: usize) -> (Vec<u64>, Vec<bool>)
+    where
+        Self: Sized,
+    {
+        let hints = items.iter().map(|item| item.sort_hint(column)).collect();
+        let exact = items
+            .iter()
+            .map(|item| item.hint_is_exact(column))
+            .collect();
+        (hints, exact)
+    }
+
+    /// Sets each `keep[i]` still true to whether `items[i]` matches; rows may test many at
+    /// once faster than one by one.
+    fn test_many(items: &[Self], filter: &Filter, now: Timestamp, keep: &mut [bool])
+    where
+        Self: Sized,
+    {
+        for (item, keep) in items.iter().zip(keep) {
+            *keep = *keep && item.matches(filter, now);
+        }
     }
 }
 
@@ -118,6 +150,13 @@ pub struct Table<T> {
     pub offset: Cell<usize>,
     /// Rows that fit on screen at the last draw (for page up/down).
     pub page: Cell<usize>,
+    /// The number of rows at the last [`Table::prepare`].
+    prepared_len: usize,
+    /// Sort columns' ascending orders worked out since the rows last changed.
+    orders: Vec<(usize, Vec<u32>)>,
+    /// The filters this view was narrowed from, each with its rows (`None`: the same rows as
+    /// the next one), so that taking a character back costs no test at all.
+    narrowed: Vec<(Filter, Option<Vec<u32>>)>,
 }
 
 impl<T> Default for Table<T> {
@@ -135,12 +174,17 @@ impl<T> Default for Table<T> {
             ranks: Vec::new(),
             offset: Cell::new(0),
             page: Cell::new(10),
+            narrowed: Vec::new(),
+            prepared_len: 0,
+            orders: Vec::new(),
         }
     }
 }
 
 impl<T: Row> Table<T> {
     pub fn clear(&mut self) {
+        self.narrowed.clear();
+        self.orders.clear();
         self.items.clear();
         self.order.clear();
         self.view.clear();
@@ -153,6 +197,8 @@ impl<T: Row> Table<T> {
 
     pub fn replace(&mut self, items: Vec<T>, now: Timestamp) {
         let keep = self.selected_index();
+        self.narrowed.clear();
+        self.orders.clear();
         self.items = items;
         self.order = (0..self.items.len() as u32).collect();
         self.sort_order();
@@ -163,6 +209,8 @@ impl<T: Row> Table<T> {
     /// Appends a page; new rows join the view at once and are sorted in at the next [`Table::settle`].
     pub fn extend(&mut self, rows: impl IntoIterator<Item = T>, now: Timestamp) {
         let start = self.items.len();
+        self.narrowed.clear();
+        self.orders.clear();
         self.items.extend(rows);
         for index in start..self.items.len() {
             self.order.push(index as u32);
@@ -179,18 +227,40 @@ impl<T: Row> Table<T> {
             return;
         }
         let keep = self.selected_index();
-        if self.filter.narrows_to(&next) {
+        if let Some(at) = self
+            .narrowed
+            .iter()
+            .rposition(|(earlier, _)| *earlier == next)
+        {
+            // Back to a filter this view was narrowed from: its rows are known.
+            let rows = self.narrowed.drain(at..).find_map(|(_, rows)| rows);
+            if let Some(rows) = rows {
+                self.view = rows;
+            }
+            self.filter = next;
+        } else if self.filter.narrows_to(&next) {
             // Test only the rows shown, but in item order: memory is read front to back,
             // which at a million rows is several times faster than in view order.
-            let mut keep = vec![false; self.items.len()];
+            let mut shown = vec![false; self.items.len()];
             for &i in &self.view {
-                keep[i as usize] = true;
+                shown[i as usize] = true;
             }
-            for (item, keep) in self.items.iter().zip(keep.iter_mut()) {
-                *keep = *keep && item.matches(&next, now);
+            test_rows(&self.items, &mut shown, |items, keep| {
+                T::test_many(items, &next, now, keep)
+            });
+            let narrowed: Vec<u32> = self
+                .view
+                .iter()
+                .copied()
+                .filter(|&i| shown[i as usize])
+                .collect();
+            let wider = std::mem::replace(&mut self.view, narrowed);
+            let wider = (wider.len() != self.view.len()).then_some(wider);
+            if self.narrowed.len() == MAX_NARROWED {
+                self.narrowed.remove(0);
             }
-            self.view.retain(|&i| keep[i as usize]);
-            self.filter = next;
+            self.narrowed
+                .push((std::mem::replace(&mut self.filter, next), wider));
         } else {
             self.filter = next;
             self.refilter(now);
@@ -200,6 +270,10 @@ impl<T: Row> Table<T> {
 
     pub fn set_sort(&mut self, column: usize, descending: bool) {
         let keep = self.selected_index();
+        self.narrowed.clear();
+        if !self.ranks_valid() {
+            self.remember_ranks();
+        }
         let flip_only = column == self.sort && descending != self.descending && !self.needs_sort;
         self.sort = column;
         self.descending = descending;
@@ -217,6 +291,7 @@ impl<T: Row> Table<T> {
     /// Sorts every row again now: the values of the sort column changed (sizes arrived).
     pub fn resort(&mut self) {
         let keep = self.selected_index().filter(|_| self.selected > 0);
+        self.narrowed.clear();
         self.sort_order();
         self.view_from_order();
         self.reselect(keep);
@@ -226,6 +301,7 @@ impl<T: Row> Table<T> {
     /// A selection still on the first row stays on the first row, as rows stream in.
     pub fn settle(&mut self) {
         if self.needs_sort {
+            self.narrowed.clear();
             let keep = self.selected_index().filter(|_| self.selected > 0);
             self.sort_in_arrivals();
             self.reselect(keep);
@@ -242,7 +318,13 @@ impl<T: Row> Table<T> {
             if descending { order.reverse() } else { order }
         };
         let first_new = self.sorted_items as u32;
-        for indices in [&mut self.order, &mut self.view] {
+        let unfiltered = self.view.len() == self.order.len();
+        let lists: &mut [&mut Vec<u32>] = if unfiltered {
+            &mut [&mut self.order]
+        } else {
+            &mut [&mut self.order, &mut self.view]
+        };
+        for indices in lists.iter_mut() {
             let old = indices
                 .iter()
                 .rposition(|&i| i < first_new)
@@ -255,18 +337,51 @@ impl<T: Row> Table<T> {
             let mut merged = Vec::with_capacity(indices.len() + arrived.len());
             let mut from = 0;
             for new in arrived {
-                // After every equal row: the same place a stable sort would put it.
-                let at = from + indices[from..].partition_point(|old| compare(old, &new).is_le());
+                // After every equal row: the same place a stable sort would put it. Arrivals
+                // in order (a listing by key) land close to the last one: search near it first.
+                let rest = &indices[from..];
+                let mut reach = 1;
+                while reach < rest.len() && compare(&rest[reach - 1], &new).is_le() {
+                    reach *= 2;
+                }
+                let start = reach / 2;
+                let end = reach.min(rest.len());
+                let at = from
+                    + start
+                    + rest[start..end].partition_point(|old| compare(old, &new).is_le());
                 merged.extend_from_slice(&indices[from..at]);
                 merged.push(new);
                 from = at;
             }
             merged.extend_from_slice(&indices[from..]);
-            *indices = merged;
+            **indices = merged;
+        }
+        if unfiltered {
+            self.view.clone_from(&self.order);
         }
         self.sorted_items = self.items.len();
         self.needs_sort = false;
-        self.remember_ranks();
+    }
+
+    /// Work done ahead while the table is idle (the event loop's clock calls this): each
+    /// row's place in key order, then the order of each of `columns`, sort columns whose
+    /// values never change once listed, so that a sort key finds its order ready (4 bytes a
+    /// row per column). Skipped while rows are still arriving: every page would make it stale.
+    pub fn prepare(&mut self, columns: &[usize]) {
+        if self.items.len() != self.prepared_len {
+            self.prepared_len = self.items.len();
+            return;
+        }
+        if !self.ranks_valid() {
+            self.remember_ranks();
+        }
+        for &column in columns {
+            if !self.orders.iter().any(|(c, _)| *c == column)
+                && let Some(order) = self.sorted_by(column)
+            {
+                self.orders.push((column, order));
+            }
+        }
     }
 
     fn ranks_valid(&self) -> bool {
@@ -292,12 +407,12 @@ impl<T: Row> Table<T> {
 
     /// The view from the sorted order and the filter: one pass, no sort.
     fn refilter(&mut self, now: Timestamp) {
+        self.narrowed.clear();
         let filter = &self.filter;
-        let keep: Vec<bool> = self
-            .items
-            .iter()
-            .map(|item| item.matches(filter, now))
-            .collect();
+        let mut keep = vec![true; self.items.len()];
+        test_rows(&self.items, &mut keep, |items, keep| {
+            T::test_many(items, filter, now, keep)
+        });
         self.view.clear();
         self.view
             .extend(self.order.iter().copied().filter(|&i| keep[i as usize]));
@@ -321,9 +436,16 @@ impl<T: Row> Table<T> {
     /// Sorts every row. Rows that arrived since the last sort are a short unsorted tail after a
     /// long sorted run, which the stable sort merges in close to linear time.
     fn sort_order(&mut self) {
-        let (items, column, descending) = (&self.items, self.sort, self.descending);
+        let (column, descending) = (self.sort, self.descending);
+        let by_rank = self.ranks_valid() && column == 0;
+        let remembered = if by_rank {
+            None
+        } else {
+            self.sorted_by(column)
+        };
+        let items = &self.items;
         let n = items.len();
-        if self.ranks_valid() && column == 0 {
+        if by_rank {
             // Back to column 0: every item's place is already known.
             self.order.resize(n, 0);
             for (item, &rank) in self.ranks.iter().enumerate() {
@@ -334,38 +456,7 @@ impl<T: Row> Table<T> {
                 };
                 self.order[position] = item as u32;
             }
-        } else if self.ranks_valid()
-            && items
-                .first()
-                .is_some_and(|a| a.compare_primary(a, column).is_some())
-        {
-            // Numbers first, the column's own comparison on ties, then the cached rank:
-            // the same order as `compare`, without comparing keys.
-            let hints: Vec<u64> = items.iter().map(|item| item.sort_hint(column)).collect();
-            let exact: Vec<bool> = items
-                .iter()
-                .map(|item| item.hint_is_exact(column))
-                .collect();
-            let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
-            if exact.contains(&false) {
-                // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put
-                // right any run of equal hints that the column's own order disagrees with.
-                let primary = |a: &u32, b: &u32| {
-                    let (x, y) = (&items[*a as usize], &items[*b as usize]);
-                    x.compare_primary(y, column).unwrap_or(Ordering::Equal)
-                };
-                for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
-                    let all_exact = run.iter().all(|&i| exact[i as usize]);
-                    if !all_exact
-                        && run
-                            .windows(2)
-                            .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
-                    {
-                        // Stable: equal values keep their rank order.
-                        run.sort_by(primary);
-                    }
-                }
-            }
+        } else if let Some(mut order) = remembered {
             if descending {
                 order.reverse();
             }
@@ -392,6 +483,46 @@ impl<T: Row> Table<T> {
         self.remember_ranks();
     }
 
+    /// Every item in `column`'s ascending order: worked out ahead by [`Table::prepare`], or
+    /// now by hint and rank; `None` without ranks or the column's shortcut.
+    fn sorted_by(&mut self, column: usize) -> Option<Vec<u32>> {
+        if let Some((_, order)) = self.orders.iter().find(|(c, _)| *c == column) {
+            return Some(order.clone());
+        }
+        let items = &self.items;
+        let usable = self.ranks_valid()
+            && items
+                .first()
+                .is_some_and(|a| a.compare_primary(a, column).is_some());
+        if !usable {
+            return None;
+        }
+        // Numbers first, the column's own comparison on ties, then the cached rank: the same
+        // order as `compare`, without comparing keys.
+        let (hints, exact) = T::sort_hints(items, column);
+        let mut order = sort_by_hint_and_rank(&hints, &self.ranks);
+        if exact.contains(&false) {
+            // Equal hints need not mean equal values (`STANDARD`, `STANDARD_IA`): put right
+            // any run of equal hints that the column's own order disagrees with.
+            let primary = |a: &u32, b: &u32| {
+                let (x, y) = (&items[*a as usize], &items[*b as usize]);
+                x.compare_primary(y, column).unwrap_or(Ordering::Equal)
+            };
+            for run in order.chunk_by_mut(|a, b| hints[*a as usize] == hints[*b as usize]) {
+                let all_exact = run.iter().all(|&i| exact[i as usize]);
+                if !all_exact
+                    && run
+                        .windows(2)
+                        .any(|w| primary(&w[0], &w[1]) == Ordering::Greater)
+                {
+                    // Stable: equal values keep their rank order.
+                    sort_few_values(run, primary);
+                }
+            }
+        }
+        Some(order)
+    }
+
     fn reselect(&mut self, item: Option<usize>) {
         let position = item.and_then(|item| self.view.iter().position(|&i| i as usize == item));
         self.selected = position
@@ -403,6 +534,8 @@ impl<T: Row> Table<T> {
     /// The filter and order stand, so nothing is matched or sorted again.
     pub fn remove_where(&mut self, mut gone: impl FnMut(&T) -> bool, _now: Timestamp) {
         self.settle();
+        self.narrowed.clear();
+        self.orders.clear();
         let selected = self.selected;
         // Old index -> new index (u32::MAX for a removed row): the order survives, no re-sort.
         let mut next = 0u32;
@@ -437,40 +570,143 @@ impl<T: Row> Table<T> {
     }
 }
 
-/// Items in order of hint, then rank, sorted as single integers: the hint (or, when the hints
-/// span too wide a range, its place among the distinct hints) above the rank's bits.
+/// Filters narrowed one after the other that the table remembers.
+const MAX_NARROWED: usize = 32;
+
+/// Runs `test` (which clears `keep[i]` for rows that fail) over every row: a million rows
+/// are split over the machine's cores (up to four), so a keystroke stays within a frame.
+fn test_rows<T: Sync>(items: &[T], keep: &mut [bool], test: impl Fn(&[T], &mut [bool]) + Sync) {
+    const ALONE: usize = 1 << 16;
+    let run = &test;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if items.len() < ALONE || threads < 2 {
+        return run(items, keep);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = items.chunks(chunk).zip(keep.chunks_mut(chunk));
+        let first = parts.next();
+        for (items, keep) in parts {
+            scope.spawn(|| run(items, keep));
+        }
+        if let Some((items, keep)) = first {
+            run(items, keep);
+        }
+    });
+}
+
+/// Items in order of hint, then rank: the items put in rank order, then sorted stably by their
+/// hint's place among the hints with a radix sort (a few linear passes, not n log n
+/// comparisons).
 fn sort_by_hint_and_rank(hints: &[u64], ranks: &[u32]) -> Vec<u32> {
-    let rank_bits = u64::BITS - (ranks.len() as u64).leading_zeros();
+    let Some(place) = places(hints) else {
+        let mut by_rank = vec![0u32; ranks.len()];
+        for (item, &rank) in ranks.iter().enumerate() {
+            if let Some(slot) = by_rank.get_mut(rank as usize) {
+                *slot = item as u32;
+            }
+        }
+        by_rank.sort_by_key(|&item| hints[item as usize]);
+        return by_rank;
+    };
+    // Each item written to its rank's slot with its place above it: items and hints are read
+    // front to back, a million random reads avoided.
+    let mut packed = vec![0u64; ranks.len()];
+    for (item, (&rank, &hint)) in ranks.iter().zip(hints).enumerate() {
+        if let Some(slot) = packed.get_mut(rank as usize) {
+            *slot = u64::from(place(hint)) << 32 | item as u64;
+        }
+    }
+    radix_sort(packed)
+}
+
+/// A hint's place among all hints, in 32 bits: its distance from the lowest hint, or for
+/// hints far apart but few (storage class names), its rank among the distinct ones.
+fn places(hints: &[u64]) -> Option<impl Fn(u64) -> u32> {
+    const FEW: usize = 256;
     let lowest = hints.iter().copied().min().unwrap_or(0);
     let highest = hints.iter().copied().max().unwrap_or(0);
-    let fits = rank_bits + (u64::BITS - (highest - lowest).leading_zeros()) <= u64::BITS;
-    let distinct = if fits {
-        Vec::new()
-    } else {
-        let mut distinct = hints.to_vec();
-        distinct.sort_unstable();
-        distinct.dedup();
-        distinct
-    };
-    let place = |hint: u64| -> u64 {
-        if fits {
-            hint - lowest
-        } else {
-            distinct.partition_point(|&d| d < hint) as u64
+    let near = highest - lowest <= u64::from(u32::MAX);
+    let mut distinct: Vec<u64> = Vec::new();
+    if !near {
+        let mut last = None;
+        for &hint in hints {
+            if last == Some(hint) || distinct.contains(&hint) {
+                last = Some(hint);
+                continue;
+            }
+            if distinct.len() == FEW {
+                return None;
+            }
+            distinct.push(hint);
+            last = Some(hint);
         }
-    };
-    let mut by_rank = vec![0u32; ranks.len()];
-    let mut packed: Vec<u64> = Vec::with_capacity(ranks.len());
-    for (item, (&hint, &rank)) in hints.iter().zip(ranks).enumerate() {
-        by_rank[rank as usize] = item as u32;
-        packed.push((place(hint) << rank_bits) | u64::from(rank));
+        distinct.sort_unstable();
     }
-    packed.sort_unstable();
-    let mask = (1u64 << rank_bits) - 1;
-    packed
-        .iter()
-        .map(|p| by_rank[(p & mask) as usize])
-        .collect()
+    Some(move |hint: u64| {
+        if near {
+            (hint - lowest) as u32
+        } else {
+            distinct.partition_point(|&d| d < hint) as u32
+        }
+    })
+}
+
+/// A stable least-significant-digit radix sort of `packed` (a key above an item in the low 32
+/// bits) by key, in as few passes as the keys' bits allow with at most 4,096 buckets (a start
+/// time over a few weeks: two passes); returns the items.
+fn radix_sort(mut packed: Vec<u64>) -> Vec<u32> {
+    let highest = packed.iter().map(|&value| value >> 32).max().unwrap_or(0);
+    let bits = u64::BITS - highest.leading_zeros();
+    let passes = bits.div_ceil(12);
+    let width = bits.div_ceil(passes.max(1)).max(1);
+    let mut spare = if passes > 0 {
+        vec![0u64; packed.len()]
+    } else {
+        Vec::new()
+    };
+    let mut counts = vec![0usize; 1 << width];
+    for pass in 0..passes {
+        let shift = 32 + pass * width;
+        let mask = (1u64 << width) - 1;
+        let digit = |value: u64| ((value >> shift) & mask) as usize;
+        counts.fill(0);
+        for &value in &packed {
+            counts[digit(value)] += 1;
+        }
+        let mut total = 0;
+        for count in counts.iter_mut() {
+            (*count, total) = (total, total + *count);
+        }
+        for &value in &packed {
+            let slot = &mut counts[digit(value)];
+            spare[*slot] = value;
+            *slot += 1;
+        }
+        std::mem::swap(&mut packed, &mut spare);
+    }
+    packed.into_iter().map(|value| value as u32).collect()
+}
+
+/// Sorts `run` stably by `primary` when it holds only a few distinct values: each item is
+/// compared with one item of each value seen so far, not with its neighbours in a full sort.
+fn sort_few_values(run: &mut [u32], primary: impl Fn(&u32, &u32) -> Ordering) {
+    const FEW: usize = 16;
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    for &item in run.iter() {
+        let same = groups
+            .iter()
+            .position(|group| primary(&group[0], &item) == Ordering::Equal);
+        match same {
+            Some(group) => groups[group].push(item),
+            None if groups.len() < FEW => groups.push(vec![item]),
+            None => return run.sort_by(primary),
+        }
+    }
+    groups.sort_by(|a, b| primary(&a[0], &b[0]));
+    for (slot, item) in run.iter_mut().zip(groups.into_iter().flatten()) {
+        *slot = item;
+    }
 }
 
 impl<T> Table<T> {
@@ -597,6 +833,28 @@ mod tests {
     }
 
     #[test]
+    fn taking_characters_back_gives_the_same_rows_as_typing_afresh() {
+        let mut t = table();
+        t.set_sort(1, false);
+        let mut typed = String::new();
+        for c in "/tw".chars() {
+            typed.push(c);
+            t.set_filter(&typed, 100);
+        }
+        assert_eq!(names(&t), ["b/two"]);
+        t.set_filter("/t", 100);
+        assert_eq!(names(&t), ["b/two", "c/three"]);
+        t.extend([Item("d/ten", 1)], 100);
+        t.settle();
+        t.set_filter("/", 100);
+        assert_eq!(names(&t), ["d/ten", "b/two", "c/three", "a/one"]);
+        t.set_filter("/t", 100);
+        t.set_sort(0, false);
+        t.set_filter("", 100);
+        assert_eq!(names(&t), ["a/one", "b/two", "c/three", "d/ten"]);
+    }
+
+    #[test]
     fn age_filter() {
         let mut t = table();
         // ages at now=100: a/one 70s, b/two 90s, c/three 80s
@@ -687,6 +945,45 @@ mod tests {
             full.set_filter("", 100);
             assert_eq!(self::names(&t), self::names(&full));
         }
+    }
+
+    #[test]
+    fn hint_and_rank_sorts_agree_with_a_plain_stable_sort() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 11
+        };
+        let n = 5_000;
+        let mut ranks: Vec<u32> = (0..n).collect();
+        for i in (1..ranks.len()).rev() {
+            ranks.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        let mut spread =
+            |wide: u64, few: u64| -> Vec<u64> { (0..n).map(|_| (next() % few) * wide).collect() };
+        let cases = [
+            spread(1, 5_000_000),   // start times: near each other
+            spread(1 << 56, 7),     // class names: far apart, few
+            spread(1 << 40, 5_000), // far apart and many
+            vec![42; n as usize],   // all equal
+        ];
+        for hints in cases {
+            let mut expected: Vec<u32> = (0..n).collect();
+            expected.sort_by_key(|&i| (hints[i as usize], ranks[i as usize]));
+            assert_eq!(sort_by_hint_and_rank(&hints, &ranks), expected);
+        }
+    }
+
+    #[test]
+    fn a_run_of_few_values_sorts_stably() {
+        let values = [3, 1, 3, 2, 1, 3];
+        let mut run: Vec<u32> = (0..6).collect();
+        sort_few_values(&mut run, |a, b| {
+            values[*a as usize].cmp(&values[*b as usize])
+        });
+        assert_eq!(run, [1, 4, 3, 0, 2, 5]);
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn emptying(app: &mut App) -> JobId {
 
 fn selected_key(app: &App) -> Option<String> {
     let view = app.bucket.as_ref()?;
-    Some(view.uploads.table.selected()?.upload.key.to_string())
+    Some(view.uploads.table.selected()?.upload.key().to_string())
 }
 
 fn question(text: &str) -> Modal {

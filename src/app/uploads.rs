@@ -1,14 +1,15 @@
 //! The incomplete uploads pane: its listing, marks, the abort and clear-all questions, and
 //! the abort job's results.
 
-use super::job::FingerprintIndex;
-use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowSize, RowState, UploadRow};
+use std::collections::HashMap;
+
+use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, SizeState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
 use crate::ops::cost::{ACTIVE_WINDOW, is_active};
 use crate::ops::limit::Pace;
-use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
+use crate::s3::{AbortOutcome, S3Error, Upload, UploadBlock, UploadRef};
 use crate::text::escape;
 
 impl App {
@@ -55,9 +56,8 @@ impl App {
                 let failed = &view.failed;
                 let first_new = view.uploads.table.items.len();
                 view.uploads.table.extend(
-                    page.into_iter().map(|upload| {
-                        let mut row = UploadRow::from(upload);
-                        if !failed.is_empty() && failed.contains(&UploadRef::from(&row.upload)) {
+                    UploadRow::page(&page).map(|mut row| {
+                        if !failed.is_empty() && failed.contains(&row.upload) {
                             row.state = RowState::Failed;
                         }
                         row
@@ -94,7 +94,7 @@ impl App {
             .items
             .iter()
             .filter(|row| row.marked)
-            .map(|row| UploadRef::from(&row.upload))
+            .map(|row| row.upload.clone())
             .collect();
         let bucket = view.name.clone();
         if !marked.is_empty() {
@@ -125,7 +125,7 @@ impl App {
             return;
         };
         let upload = &row.upload;
-        if upload.key_undecodable {
+        if upload.key_undecodable() {
             let shown = upload.shown_key().into_owned();
             self.refuse_undecodable(&shown);
             return;
@@ -135,18 +135,18 @@ impl App {
             body: vec![
                 format!("Bucket:    {}", escape(&bucket)),
                 format!("Key:       {}", upload.shown_key()),
-                format!("Upload id: {}", escape(&upload.upload_id)),
+                format!("Upload id: {}", escape(&upload.upload_id())),
                 format!(
                     "Started:   {} ({})",
-                    format::date(upload.initiated),
-                    format::age(upload.initiated, self.now)
+                    format::date(upload.initiated()),
+                    format::age(upload.initiated(), self.now)
                 ),
                 "Its uploaded parts are deleted. This cannot be undone.".into(),
             ],
             confirm: "abort".into(),
             action: Pending::Abort {
                 bucket,
-                uploads: vec![UploadRef::from(upload)],
+                uploads: vec![upload.clone()],
                 clear_all: false,
                 active: Vec::new(),
             },
@@ -177,27 +177,25 @@ impl App {
             return;
         }
         let table = &view.uploads.table;
-        let (undecodable, decodable): (Vec<&UploadRow>, Vec<&UploadRow>) =
-            table.visible().partition(|row| row.upload.key_undecodable);
+        let (undecodable, decodable): (Vec<&UploadRow>, Vec<&UploadRow>) = table
+            .visible()
+            .partition(|row| row.upload.key_undecodable());
         let uploads: Vec<UploadRef> = decodable
             .into_iter()
-            .map(|row| UploadRef::from(&row.upload))
+            .map(|row| row.upload.clone())
             .collect();
         let now = self.now;
         // Unreadable counts as active: aborting a running upload breaks someone's transfer.
         let active: Vec<UploadRef> = table
             .visible()
-            .filter(|row| match row.size {
-                RowSize::Unread => false,
-                RowSize::Unknown => true,
-                RowSize::Known(summary) => is_active(summary.last_activity, ACTIVE_WINDOW, now),
+            .filter(|row| match row.size.state() {
+                SizeState::Unread => false,
+                SizeState::Unknown => true,
+                SizeState::Known(summary) => is_active(summary.last_activity, ACTIVE_WINDOW, now),
             })
-            .map(|row| UploadRef::from(&row.upload))
+            .map(|row| row.upload.clone())
             .collect();
-        let unread = table
-            .visible()
-            .filter(|row| row.size == RowSize::Unread)
-            .count();
+        let unread = table.visible().filter(|row| row.size.is_unread()).count();
         if uploads.is_empty() {
             match undecodable.first() {
                 Some(row) => {
@@ -273,7 +271,7 @@ impl App {
             .bucket
             .as_ref()
             .and_then(|view| view.uploads.table.selected())
-            .filter(|row| row.upload.key_undecodable)
+            .filter(|row| row.upload.key_undecodable())
             .map(|row| row.upload.shown_key().into_owned());
         if let Some(shown) = undecodable {
             self.refuse_undecodable(&shown);
@@ -299,7 +297,7 @@ impl App {
             .visible_indices()
             .iter()
             .copied()
-            .filter(|&i| !table.items[i as usize].upload.key_undecodable)
+            .filter(|&i| !table.items[i as usize].upload.key_undecodable())
             .collect();
         let all_marked = indices.iter().all(|&i| table.items[i as usize].marked);
         for i in indices {
@@ -322,34 +320,23 @@ impl App {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     ) -> Vec<Command> {
-        let mut rows = Vec::new();
+        let mut rows = JobRows::default();
         let mut rows_request = 0;
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             rows_request = view.uploads.request;
-            let wanted = FingerprintIndex::new(
-                uploads
-                    .iter()
-                    .enumerate()
-                    .map(|(i, u)| (row_fingerprint(&u.key, &u.upload_id), i as u32))
-                    .collect(),
-            );
-            rows.reserve(uploads.len());
-            for (i, row) in view.uploads.table.items.iter_mut().enumerate() {
-                let fingerprint = row_fingerprint(&row.upload.key, &row.upload.upload_id);
-                let is_wanted = wanted
-                    .find(fingerprint, |at| is_row_of(row, &uploads[at as usize]))
-                    .is_some();
-                if is_wanted {
-                    row.state = RowState::Aborting;
-                    if row.marked {
-                        view.marked = view.marked.saturating_sub(1);
-                    }
-                    row.marked = false;
-                    rows.push((fingerprint, i as u32));
+            let items = &mut view.uploads.table.items;
+            rows = JobRows::of(items);
+            for upload in &uploads {
+                let Some(row) = rows.find(items, upload) else {
+                    continue;
+                };
+                row.state = RowState::Aborting;
+                if row.marked {
+                    view.marked = view.marked.saturating_sub(1);
                 }
+                row.marked = false;
             }
         }
-        let rows = FingerprintIndex::new(rows);
         let aborts = AbortJob {
             total: uploads.len(),
             aborted: 0,
@@ -357,7 +344,7 @@ impl App {
             failed: Vec::new(),
             clear_all,
             rows,
-            first_key: uploads.first().map(|u| u.key.clone()),
+            first_key: uploads.first().map(|u| u.key().to_owned()),
             rows_request,
         };
         let job = self.start_job(bucket.clone(), JobKind::Abort(aborts));
@@ -369,23 +356,15 @@ impl App {
     }
 
     fn job_row(&mut self, upload: &UploadRef) -> Option<&mut UploadRow> {
-        let job = self.job.as_ref()?;
-        let JobKind::Abort(aborts) = &job.kind else {
+        let job = self.job.as_mut()?;
+        let JobKind::Abort(aborts) = &mut job.kind else {
             return None;
         };
         let view = self
             .bucket
             .as_mut()
             .filter(|v| v.name == job.bucket && v.uploads.request == aborts.rows_request)?;
-        let items = &mut view.uploads.table.items;
-        let row = aborts
-            .rows
-            .find(row_fingerprint(&upload.key, &upload.upload_id), |at| {
-                items
-                    .get(at as usize)
-                    .is_some_and(|row| is_row_of(row, upload))
-            })?;
-        items.get_mut(row as usize)
+        aborts.rows.find(&mut view.uploads.table.items, upload)
     }
 
     pub(super) fn on_aborted(
@@ -501,7 +480,7 @@ impl App {
     }
 }
 
-/// An upload's key and id in 8 bytes, for a [`FingerprintIndex`]; [`is_row_of`] confirms a match.
+/// An upload's key and id in 8 bytes, for the sizes' index of rows.
 pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
@@ -510,8 +489,78 @@ pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     hasher.finish()
 }
 
-fn is_row_of(row: &UploadRow, upload: &UploadRef) -> bool {
-    *row.upload.key == *upload.key && *row.upload.upload_id == *upload.upload_id
+/// Where a job's uploads are in the table, found without copying or hashing any key: an
+/// upload listed in the table shares the block of its row, so the block and its place in it
+/// lead to the row (4 bytes a row). An upload named by its text alone is looked for by text.
+#[derive(Debug, Default)]
+pub struct JobRows {
+    /// Table position of each upload of a block, by the block's address.
+    by_block: HashMap<usize, Vec<u32>>,
+    by_text: Option<HashMap<UploadRef, u32>>,
+}
+impl JobRows {
+    fn of(items: &[UploadRow]) -> Self {
+        let mut by_block: HashMap<usize, Vec<u32>> = HashMap::new();
+        // Rows of a page sit together: one map entry per run of them.
+        let mut run: Option<(usize, Vec<u32>)> = None;
+        for (i, row) in items.iter().enumerate() {
+            let Some((block, index)) = row.upload.block() else {
+                continue;
+            };
+            let address = block_address(block);
+            let (_, places) = match run.take() {
+                Some(same) if same.0 == address => run.insert(same),
+                other => {
+                    if let Some((other, places)) = other {
+                        by_block.insert(other, places);
+                    }
+                    let places = by_block
+                        .remove(&address)
+                        .unwrap_or_else(|| vec![u32::MAX; block.len()]);
+                    run.insert((address, places))
+                }
+            };
+            if let Some(place) = places.get_mut(index) {
+                *place = i as u32;
+            }
+        }
+        if let Some((address, places)) = run {
+            by_block.insert(address, places);
+        }
+        JobRows {
+            by_block,
+            by_text: None,
+        }
+    }
+
+    /// The row of `upload` among `items` (the table these rows were taken from).
+    fn find<'a>(
+        &mut self,
+        items: &'a mut [UploadRow],
+        upload: &UploadRef,
+    ) -> Option<&'a mut UploadRow> {
+        let shared = upload.block().and_then(|(block, index)| {
+            let row = *self.by_block.get(&block_address(block))?.get(index)?;
+            items
+                .get(row as usize)
+                .is_some_and(|r| r.upload.is_same(upload))
+                .then_some(row)
+        });
+        let row = match shared {
+            Some(row) => row,
+            None => *self
+                .by_text
+                .get_or_insert_with(|| {
+                    let by_text = items.iter().enumerate();
+                    by_text.map(|(i, r)| (r.upload.clone(), i as u32)).collect()
+                })
+                .get(upload)?,
+        };
+        items.get_mut(row as usize)
+    }
+}
+fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
+    std::sync::Arc::as_ptr(block) as usize
 }
 
 /// What a finished clear did, for its summary.

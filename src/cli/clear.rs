@@ -19,6 +19,7 @@ use crate::format;
 use crate::ops::abort::abort_paced;
 use crate::ops::cost::is_active;
 use crate::ops::limit::{Limiter, Pace};
+use crate::ops::list;
 use crate::ops::sizes::{Size, measure_all};
 use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 
@@ -291,10 +292,12 @@ async fn collect_uploads(
     older_than: Option<i64>,
 ) -> Result<Vec<Upload>, S3Error> {
     let now = ctx.now;
-    let mut pages = pin!(
-        ctx.s3
-            .list_uploads(&target.bucket, Some(&target.prefix), ctx.page_size)
-    );
+    let mut pages = pin!(list::uploads(
+        &ctx.s3,
+        &target.bucket,
+        Some(&target.prefix),
+        ctx.page_size
+    ));
     let mut uploads = Vec::new();
     while let Some(page) = pages.try_next().await? {
         uploads.extend(
@@ -356,7 +359,7 @@ async fn abort_listed(ctx: &mut Context, args: &ClearArgs, plan: Plan) -> Exit {
     let mut summary = plan.summary();
     let uploads = &plan.uploads;
     let count = format::count(uploads.len() as u64);
-    let refs: Vec<UploadRef> = uploads.iter().map(UploadRef::from).collect();
+    let refs: Vec<UploadRef> = UploadRef::page(uploads);
     let position: HashMap<UploadRef, usize> = refs
         .iter()
         .cloned()

@@ -375,9 +375,9 @@ impl UploadRow {
     pub fn unlisted(bucket: &str, upload: &UploadRef) -> Self {
         UploadRow {
             bucket: bucket.to_owned(),
-            key: (!upload.key_undecodable).then(|| upload.key.clone()),
-            key_url_encoded: upload.key_undecodable.then(|| upload.key.clone()),
-            upload_id: upload.upload_id.clone(),
+            key: (!upload.key_undecodable()).then(|| upload.key().to_owned()),
+            key_url_encoded: upload.key_undecodable().then(|| upload.key().to_owned()),
+            upload_id: upload.upload_id().into_owned(),
             initiated: None,
             storage_class: None,
             parts: None,

@@ -12,6 +12,7 @@ use super::output::{
 };
 use super::{Location, parse_age, parse_location};
 use crate::format;
+use crate::ops::list;
 use crate::ops::sizes::{Size, measure_all};
 use crate::s3::{Bucket, S3Error, Timestamp, Upload};
 
@@ -111,10 +112,12 @@ async fn print_uploads(
     let bucket = target.bucket.as_str();
     let now = ctx.now;
     let mut unknown = 0;
-    let mut pages = pin!(
-        ctx.s3
-            .list_uploads(bucket, Some(&target.prefix), ctx.page_size)
-    );
+    let mut pages = pin!(list::uploads(
+        &ctx.s3,
+        bucket,
+        Some(&target.prefix),
+        ctx.page_size
+    ));
     while let Some(page) = pages.try_next().await? {
         let page: Vec<Upload> = page
             .into_iter()

@@ -309,8 +309,8 @@ impl Journal {
             Err(err) => (Outcome::Failed, Some(answer(err))),
         };
         let mut entry = self.entry(&inner.origin, WriteKind::AbortUpload, bucket, outcome);
-        entry.key = Some(upload.key.clone());
-        entry.upload_id = Some(upload.upload_id.clone());
+        entry.key = Some(upload.key().to_string());
+        entry.upload_id = Some(upload.upload_id().to_string());
         entry.error = error;
         inner.append(&[entry]);
     }
@@ -689,11 +689,7 @@ mod tests {
         let lines = lines(&path);
         assert_eq!(lines.len(), 2);
         let first = &lines[0];
-        assert_eq!(
-            first["key"],
-            upload.key.as_str(),
-            "the exact key, not escaped"
-        );
+        assert_eq!(first["key"], upload.key(), "the exact key, not escaped");
         assert_eq!(first["upload_id"], "u-1");
         assert_eq!(first["action"], "abort_upload");
         assert_eq!(first["outcome"], "aborted");

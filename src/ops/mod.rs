@@ -8,6 +8,7 @@ pub mod delete;
 pub mod journal;
 pub mod lifecycle;
 pub mod limit;
+pub mod list;
 pub mod purge;
 pub mod retry;
 pub mod sizes;

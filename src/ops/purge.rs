@@ -364,7 +364,7 @@ async fn abort_phase(
             match result {
                 Ok(_) => report.uploads_aborted += 1,
                 Err(err) => {
-                    let line = format!("upload {}: {}", escape(&upload.key), err.display_line());
+                    let line = format!("upload {}: {}", escape(upload.key()), err.display_line());
                     first_failure.get_or_insert_with(|| line.clone());
                     report.failures.push(line);
                     stop.cancel();

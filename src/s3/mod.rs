@@ -9,6 +9,7 @@ pub mod log;
 mod parts;
 mod region;
 mod types;
+mod upload_block;
 
 pub use checksum::{CHECKSUM_ENV, RequestChecksums, content_md5};
 pub use delete::*;
@@ -16,9 +17,10 @@ pub use error::{ErrorKind, S3Error};
 pub use lifecycle::{
     LifecycleRule, RuleChange, RuleRef, RuleScope, Written, apply_change, rule_label,
 };
-pub use list::MAX_PAGE;
+pub use list::{MAX_PAGE, UploadMarker, UploadPage};
 pub use parts::MAX_PARTS_PAGE;
 pub use types::*;
+pub use upload_block::{UploadBlock, UploadRef};
 
 use std::time::Duration;
 
@@ -155,15 +157,15 @@ impl S3 {
         bucket: &str,
         upload: &UploadRef,
     ) -> Result<AbortOutcome, S3Error> {
-        if upload.key_undecodable {
+        if upload.key_undecodable() {
             return Err(S3Error::undecodable_key());
         }
         let result = self
             .client
             .abort_multipart_upload()
             .bucket(bucket)
-            .key(&upload.key)
-            .upload_id(&upload.upload_id)
+            .key(upload.key())
+            .upload_id(upload.upload_id())
             .customize()
             .config_override(one_attempt())
             .send()
@@ -294,11 +296,13 @@ mod tests {
 
     #[tokio::test]
     async fn an_abort_of_a_key_that_is_not_utf8_is_refused_and_never_sent() {
-        let upload = UploadRef {
+        let upload = UploadRef::from(&Upload {
             key: "bad-%FF".into(),
             upload_id: "id-1".into(),
+            initiated: None,
+            storage_class: None,
             key_undecodable: true,
-        };
+        });
         let err = nowhere()
             .await
             .abort_upload("media", &upload)

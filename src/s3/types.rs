@@ -77,41 +77,6 @@ impl Upload {
     }
 }
 
-/// Exactly what an abort needs: the key and upload id as the server sent them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UploadRef {
-    pub key: String,
-    pub upload_id: String,
-    /// See [`Upload::key_undecodable`]: an abort of it is refused.
-    pub key_undecodable: bool,
-}
-
-impl UploadRef {
-    /// An upload named by text (a command line, a test): always decodable.
-    pub fn new(key: impl Into<String>, upload_id: impl Into<String>) -> Self {
-        UploadRef {
-            key: key.into(),
-            upload_id: upload_id.into(),
-            key_undecodable: false,
-        }
-    }
-
-    /// The key for a person to read: see [`shown_key`].
-    pub fn shown_key(&self) -> Cow<'_, str> {
-        shown_key(&self.key, self.key_undecodable)
-    }
-}
-
-impl From<&Upload> for UploadRef {
-    fn from(upload: &Upload) -> Self {
-        UploadRef {
-            key: upload.key.to_string(),
-            upload_id: upload.upload_id.to_string(),
-            key_undecodable: upload.key_undecodable,
-        }
-    }
-}
-
 /// A key for a terminal: [`escape`]d, or for one that is not UTF-8 (`key` then holds the
 /// server's URL-encoding) its bytes with each invalid one as `\xff`, marked "(undecodable)".
 pub fn shown_key(key: &str, undecodable: bool) -> Cow<'_, str> {

@@ -18,6 +18,7 @@ use crate::action::{Action, Command, SizeCommand};
 use crate::ops::abort::abort_paced;
 use crate::ops::journal::{self, Journal};
 use crate::ops::limit::Limiter;
+use crate::ops::list;
 use crate::ops::sizes::Sizing;
 use crate::s3::{S3, S3Error};
 
@@ -131,7 +132,7 @@ impl Tasks {
             }
             Command::LoadUploads { request, bucket } => {
                 let token = self.token(request);
-                let pages = Box::pin(s3.list_uploads(&bucket, None, self.page_size));
+                let pages = Box::pin(list::uploads(&s3, &bucket, None, self.page_size));
                 tokio::spawn(forward_pages(pages, token, tx, move |result, done| {
                     Action::UploadsPage {
                         request,

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Row};
 use super::{
     age_chart, draw_rows, flexible_width, listing_message, pane_block, placeholder, spinner,
 };
-use crate::app::{App, BucketView, RowSize, RowState, UPLOAD_SORTS};
+use crate::app::{App, BucketView, RowSize, RowState, SizeState, UPLOAD_SORTS};
 use crate::format;
 use crate::text::{escape, fit_middle};
 
@@ -99,15 +99,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, view: &BucketView) {
         let mut cells = vec![
             Cell::from(mark),
             Cell::from(fit_middle(&upload.shown_key(), key_width)),
-            Cell::from(short_id(&upload.upload_id, fixed[1] as usize)).dark_gray(),
-            Cell::from(format::age(upload.initiated, now)),
+            Cell::from(short_id(&upload.upload_id(), fixed[1] as usize)).dark_gray(),
+            Cell::from(format::age(upload.initiated(), now)),
         ];
         if with_date {
-            cells.push(Cell::from(format::date(upload.initiated)));
+            cells.push(Cell::from(format::date(upload.initiated())));
         }
         cells.push(
             Cell::from(crate::text::fit(
-                &escape(upload.storage_class.as_deref().unwrap_or("")),
+                &escape(upload.storage_class().map_or("", |c| &**c)),
                 9,
             ))
             .dark_gray(),
@@ -122,18 +122,18 @@ const WIDE: u16 = 130;
 
 /// Parts, Size and Last active: `…` until read, `?` when unreadable (the details say why).
 fn size_cells(size: &RowSize, now: i64) -> [Cell<'static>; 3] {
-    match size {
-        RowSize::Known(summary) => [
+    match size.state() {
+        SizeState::Known(summary) => [
             Cell::from(Text::from(format::count(summary.parts)).right_aligned()),
             Cell::from(Text::from(format::bytes(summary.bytes)).right_aligned()),
             Cell::from(format::age(summary.last_activity, now)),
         ],
-        RowSize::Unread => [
+        SizeState::Unread => [
             Cell::from(Text::from("…").right_aligned()).dark_gray(),
             Cell::from(Text::from("…").right_aligned()).dark_gray(),
             Cell::from("…").dark_gray(),
         ],
-        RowSize::Unknown => [
+        SizeState::Unknown => [
             Cell::from(Text::from("?").right_aligned()).red(),
             Cell::from(Text::from("?").right_aligned()).red(),
             Cell::from("?").red(),
