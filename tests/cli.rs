@@ -4,117 +4,15 @@ mod common;
 mod proxy;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::cli::{Run, invocation, partsweep_at};
 use common::{CHILD_TIMEOUT, output_within_timeout, read_all, wait_or_kill};
 
-use partsweep::s3::ConnectOptions;
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}", self.stdout))
-    }
-
-    fn json_lines(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
-            .collect()
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Host settings that must not leak into a test run.
-const UNSET: &[&str] = &[
-    "AWS_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ENDPOINT_URL",
-    "AWS_SESSION_TOKEN",
-    "NO_COLOR",
-    "PARTSWEEP_JOURNAL",
-];
-
-/// The arguments and environment that point partsweep at `options`' server, with nothing
-/// taken from the host's AWS or partsweep configuration, and its journal in a directory of
-/// its own.
-struct Invocation {
-    args: Vec<String>,
-    env: Vec<(&'static str, String)>,
-    _config_home: tempfile::TempDir,
-}
-
-fn invocation(options: &ConnectOptions, args: &[&str]) -> Invocation {
-    let (key_id, secret) = options.static_keys.clone().expect("test server keys");
-    let endpoint = options.endpoint_url.clone().expect("test server endpoint");
-    let config_home = tempfile::tempdir().expect("temp dir");
-    let mut all_args: Vec<String> = vec![
-        "--endpoint-url".into(),
-        endpoint,
-        "--region".into(),
-        "garage".into(),
-    ];
-    all_args.extend(args.iter().map(|arg| arg.to_string()));
-    Invocation {
-        args: all_args,
-        env: vec![
-            ("AWS_ACCESS_KEY_ID", key_id),
-            ("AWS_SECRET_ACCESS_KEY", secret),
-            ("AWS_CONFIG_FILE", "/dev/null".into()),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("XDG_CONFIG_HOME", config_home.path().display().to_string()),
-            ("XDG_STATE_HOME", config_home.path().display().to_string()),
-        ],
-        _config_home: config_home,
-    }
-}
-
-/// partsweep pointed at `options`' server, with nothing from the host's configuration.
-fn partsweep_command(invocation: &Invocation) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
-    for name in UNSET {
-        command.env_remove(name);
-    }
-    command
-        .args(&invocation.args)
-        .envs(invocation.env.iter().map(|(k, v)| (k, v)));
-    command
-}
-
-/// Runs partsweep against `options`' server with no terminal.
-fn partsweep_at(options: &ConnectOptions, args: &[&str]) -> Run {
-    run_invocation(&invocation(options, args))
-}
-
-fn run_invocation(invocation: &Invocation) -> Run {
-    let output = output_within_timeout(&mut partsweep_command(invocation));
-    Run {
-        code: output.status.code().expect("partsweep exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 /// Runs partsweep in a pseudo-terminal, answers its first question with `answer`, and
 /// returns the exit code and everything the terminal showed.
@@ -124,72 +22,14 @@ fn partsweep_in_terminal(args: &[&str], question: &str, answer: &str) -> (u32, S
 
 /// Runs partsweep in a pseudo-terminal to its end, answering `question` if one is given.
 fn in_terminal(args: &[&str], question: Option<(&str, &str)>) -> (u32, String) {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     let invocation = invocation(&common::options(), args);
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
-    command.args(&invocation.args);
-    for (name, value) in &invocation.env {
-        command.env(name, value);
-    }
-    for name in UNSET {
-        command.env_remove(name);
-    }
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("open a pty");
-    let mut child = pty.slave.spawn_command(command).expect("spawn in pty");
-    drop(pty.slave);
-    let screen = Arc::new(Mutex::new(String::new()));
-    let mut reader = pty.master.try_clone_reader().expect("pty reader");
-    std::thread::spawn({
-        let screen = screen.clone();
-        move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n @ 1..) = reader.read(&mut buffer) {
-                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
-                screen.lock().expect("screen").push_str(&text);
-            }
-        }
-    });
-    let shown = || screen.lock().expect("screen").clone();
-    let mut writer = pty.master.take_writer().expect("pty writer");
+    let mut console = invocation.in_terminal(40, 200);
     if let Some((question, answer)) = question {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !shown().contains(question) {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("no question asked:\n{}", shown());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        writer.write_all(answer.as_bytes()).expect("answer");
-        writer.flush().expect("answer sent");
+        console.wait_for_raw(question);
+        console.send(answer);
     }
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for partsweep") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "partsweep still running after {CHILD_TIMEOUT:?}:\n{}",
-                shown()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // Let the reader drain what was written just before the exit.
-    std::thread::sleep(Duration::from_millis(200));
-    (status.exit_code(), shown())
+    let status = console.wait_exit(CHILD_TIMEOUT);
+    (status.exit_code(), console.raw())
 }
 
 fn partsweep(args: &[&str]) -> Run {
@@ -1142,7 +982,8 @@ async fn clear_interrupted_by_ctrl_c_is_partial_with_exit_3() {
         &common::options(),
         &["clear", &bucket, "--yes", "--jsonl", "--concurrency", "1"],
     );
-    let mut child = partsweep_command(&invocation)
+    let mut child = invocation
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1214,7 +1055,7 @@ fn partsweep_with(name: &'static str, value: &Path, args: &[&str]) -> Run {
     let mut invocation = invocation(&common::options(), args);
     invocation.env.retain(|(set, _)| *set != name);
     invocation.env.push((name, value.display().to_string()));
-    run_invocation(&invocation)
+    invocation.run()
 }
 
 fn journal_lines(path: &Path) -> Vec<Value> {

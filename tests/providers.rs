@@ -7,10 +7,10 @@ mod common;
 mod proxy;
 
 use std::io::{Read, Write};
-use std::process::Command;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
+use std::sync::OnceLock;
+
+use common::cli::{Run, invocation, partsweep_at};
 use futures::TryStreamExt;
 use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
 use partsweep::ops::journal::Journal;
@@ -346,59 +346,9 @@ async fn lifecycle_rules_are_added_edited_and_deleted() {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// Settings that point the binary at `options`' server and nothing from the host.
-fn partsweep_env(options: &ConnectOptions) -> (Vec<String>, Vec<(&'static str, String)>) {
-    let (key_id, secret) = options.static_keys.clone().expect("test server keys");
-    let args = vec![
-        "--endpoint-url".into(),
-        options.endpoint_url.clone().expect("endpoint"),
-        "--region".into(),
-        options.region.clone().expect("region"),
-    ];
-    let env = vec![
-        ("AWS_ACCESS_KEY_ID", key_id),
-        ("AWS_SECRET_ACCESS_KEY", secret),
-        ("AWS_CONFIG_FILE", "/dev/null".into()),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("XDG_CONFIG_HOME", "/nonexistent".into()),
-    ];
-    (args, env)
-}
-
 /// The real binary, headless, against `server`.
 fn partsweep(server: Server, args: &[&str]) -> Run {
-    let (mut all_args, env) = partsweep_env(&server.options());
-    all_args.extend(args.iter().map(|arg| arg.to_string()));
-    let output = common::output_within_timeout(
-        Command::new(env!("CARGO_BIN_EXE_partsweep"))
-            .args(&all_args)
-            .envs(env)
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_ENDPOINT_URL"),
-    );
-    Run {
-        code: output.status.code().expect("partsweep exited"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    partsweep_at(&server.options(), args)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -504,115 +454,14 @@ async fn rb_names_the_uploads_it_refuses_over_and_force_yes_deletes_the_bucket()
     assert!(bucket_exists(&bucket).await);
 }
 
-/// The real console in a pseudo-terminal.
-struct Console {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    keys: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
-}
-
-impl Console {
-    fn start(server: Server) -> Console {
-        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 140,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let (args, env) = partsweep_env(&server.options());
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
-        command.args(&args);
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        if let Ok(mode) = std::env::var(partsweep::s3::CHECKSUM_ENV) {
-            command.env(partsweep::s3::CHECKSUM_ENV, mode);
-        }
-        command.env("TERM", "xterm-256color");
-        let child = pair.slave.spawn_command(command).expect("spawn partsweep");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let keys = pair.master.take_writer().expect("pty writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
-        let parser = screen.clone();
-        std::thread::spawn(move || {
-            let _master = pair.master;
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                if let Ok(mut parser) = parser.lock() {
-                    parser.process(&buf[..n]);
-                }
-            }
-        });
-        Console {
-            child,
-            keys,
-            screen,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.screen
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let text = self.text();
-            if text.contains(needle) {
-                return text;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "{needle:?} never appeared; the screen was:\n{}",
-            self.text()
-        );
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.keys.write_all(keys.as_bytes()).expect("type");
-        self.keys.flush().expect("flush");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-
-    /// `q` closes an open summary first, so it may take two.
-    fn quit(mut self) {
-        for _ in 0..3 {
-            self.send("q");
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while Instant::now() < deadline {
-                if let Ok(Some(status)) = self.child.try_wait() {
-                    assert!(status.success(), "exit status {status:?}");
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        let _ = self.child.kill();
-        panic!(
-            "partsweep did not exit after q; the screen was:\n{}",
-            self.text()
-        );
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_console_names_the_uploads_then_empties_and_deletes_the_bucket() {
     for server in BOTH {
         let bucket = seeded_bucket("pty-x", 3).await;
         let name = bucket.clone();
         tokio::task::spawn_blocking(move || {
-            let mut console = Console::start(server);
+            let run = invocation(&server.options(), &[]);
+            let mut console = run.in_terminal(40, 140);
             console.wait_for(&name);
             console.send(&format!("/{name}\r"));
             console.send("x");
@@ -644,7 +493,8 @@ async fn the_console_deletes_a_folder() {
         let bucket = seeded_bucket("pty-folder", 0).await;
         let name = bucket.clone();
         tokio::task::spawn_blocking(move || {
-            let mut console = Console::start(server);
+            let run = invocation(&server.options(), &[]);
+            let mut console = run.in_terminal(40, 140);
             console.wait_for(&name);
             console.send(&format!("/{name}\r"));
             console.send("\r");

@@ -3,146 +3,59 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use common::cli::{UNSET, isolated_env, server_args};
+use common::pty::Console;
+use portable_pty::CommandBuilder;
 
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        self.parser
-            .lock()
-            .map(|p| p.screen().contents())
-            .unwrap_or_default()
-    }
-
-    fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.text().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "{needle:?} never appeared; the screen was:\n{}",
-            self.text()
-        );
-    }
-}
-
-/// The console against Garage (or `endpoint`), its journal and log under `state`.
+/// The console against Garage (or `endpoint`), its journal and log under `state`, its
+/// keybindings file under `config_home` (none if not given).
 fn spawn_console(
     endpoint: Option<&str>,
-    state: &std::path::Path,
+    state: &Path,
     extra_args: &[&str],
-    config_home: Option<&std::path::Path>,
-) -> (
-    Box<dyn portable_pty::Child + Send + Sync>,
-    Box<dyn Write + Send>,
-    Screen,
-) {
-    let state = state.to_string_lossy();
+    config_home: Option<&Path>,
+) -> Console {
+    let state = state.display().to_string();
     spawn_console_with_env(
         endpoint,
         extra_args,
         config_home,
-        &[("XDG_STATE_HOME", state.as_ref())],
+        &[("XDG_STATE_HOME", state.as_str())],
     )
 }
 
 fn spawn_console_with_env(
     endpoint: Option<&str>,
     extra_args: &[&str],
-    config_home: Option<&std::path::Path>,
+    config_home: Option<&Path>,
     env: &[(&str, &str)],
-) -> (
-    Box<dyn portable_pty::Child + Send + Sync>,
-    Box<dyn Write + Send>,
-    Screen,
-) {
+) -> Console {
     let options = common::options();
-    let (access, secret) = options.static_keys.clone().expect("garage keys");
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
-    let endpoint = endpoint
-        .or(options.endpoint_url.as_deref())
-        .expect("endpoint");
-    cmd.args(["--endpoint-url", endpoint, "--region", "garage"]);
-    cmd.args(extra_args);
-    cmd.env("AWS_ACCESS_KEY_ID", access);
-    cmd.env("AWS_SECRET_ACCESS_KEY", secret);
-    cmd.env("AWS_CONFIG_FILE", "/nonexistent/partsweep-test-config");
-    cmd.env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "/nonexistent/partsweep-test-credentials",
-    );
-    match config_home {
-        Some(dir) => cmd.env("XDG_CONFIG_HOME", dir),
-        None => cmd.env("XDG_CONFIG_HOME", "/nonexistent"),
+    let mut args = server_args(&options);
+    if let Some(endpoint) = endpoint {
+        args[1] = endpoint.to_owned();
     }
-    cmd.env_remove("PARTSWEEP_JOURNAL");
-    cmd.env("TERM", "xterm-256color");
+    args.extend(extra_args.iter().map(|arg| arg.to_string()));
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_partsweep"));
+    command.args(&args);
+    for name in UNSET {
+        command.env_remove(name);
+    }
+    let home = config_home.unwrap_or(Path::new("/nonexistent"));
+    for (name, value) in isolated_env(&options, home) {
+        command.env(name, value);
+    }
     for (name, value) in env {
-        cmd.env(name, value);
+        command.env(name, value);
     }
-    let child = pair.slave.spawn_command(cmd).expect("spawn partsweep");
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().expect("pty reader");
-    let writer = pair.master.take_writer().expect("pty writer");
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 120, 0)));
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let (p, r) = (parser.clone(), raw.clone());
-    std::thread::spawn(move || {
-        let _master = pair.master; // keep the pty open while reading
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            if let Ok(mut parser) = p.lock() {
-                parser.process(&buf[..n]);
-            }
-            if let Ok(mut raw) = r.lock() {
-                raw.extend_from_slice(&buf[..n]);
-            }
-        }
-    });
-    (child, writer, Screen { parser, raw })
+    Console::spawn(command, 30, 120)
 }
 
-fn send(writer: &mut Box<dyn Write + Send>, keys: &str) {
-    writer.write_all(keys.as_bytes()).expect("type");
-    writer.flush().expect("flush");
-    std::thread::sleep(Duration::from_millis(150));
-}
-
-fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>) -> portable_pty::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("partsweep did not exit after q");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+/// How long `q` may take to end the console.
+const QUIT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
@@ -155,34 +68,33 @@ async fn deleting_an_upload_with_keypresses_removes_it_from_the_server() {
 
     let state = tempfile::tempdir().expect("state dir");
     let state_home = state.path().to_owned();
-    let (mut child, mut keys, screen) =
+    let mut console =
         tokio::task::spawn_blocking(move || spawn_console(None, &state_home, &[], None))
             .await
             .expect("spawn");
     let bucket_name = bucket.clone();
     let dialog_key = first_key.clone();
     let result = tokio::task::spawn_blocking(move || {
-        screen.wait_for(&bucket_name);
-        send(&mut keys, &format!("/{bucket_name}\r"));
-        send(&mut keys, "u");
-        screen.wait_for("pty/00002.bin");
-        send(&mut keys, "d");
-        screen.wait_for("Abort incomplete upload");
+        console.wait_for(&bucket_name);
+        console.send(&format!("/{bucket_name}\r"));
+        console.send("u");
+        console.wait_for("pty/00002.bin");
+        console.send("d");
+        console.wait_for("Abort incomplete upload");
         // The key is in the table behind the dialog too: look for it on the dialog's own line.
-        let text = screen.text();
+        let text = console.text();
         assert!(
             text.lines().any(|line| line
                 .split_once("Key:")
                 .is_some_and(|(_, shown)| shown.contains(&dialog_key))),
             "the dialog names the key:\n{text}"
         );
-        send(&mut keys, "y");
-        screen.wait_for("aborted the upload");
-        send(&mut keys, "q");
-        let status = wait_exit(&mut child);
+        console.send("y");
+        console.wait_for("aborted the upload");
+        console.send("q");
+        let status = console.wait_exit(QUIT);
         assert!(status.success(), "exit status {status:?}");
-        let raw = screen.raw.lock().map(|r| r.clone()).unwrap_or_default();
-        let raw = String::from_utf8_lossy(&raw);
+        let raw = console.raw();
         assert!(
             raw.contains("\x1b[?1049l"),
             "the alternate screen is left on exit"
@@ -235,22 +147,22 @@ async fn read_only_console_refuses_to_abort() {
     common::start_uploads(&s3, &bucket, "ro/", 1).await;
     let state = tempfile::tempdir().expect("state dir");
     let state_home = state.path().to_owned();
-    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+    let mut console = tokio::task::spawn_blocking(move || {
         spawn_console(None, &state_home, &["--read-only"], None)
     })
     .await
     .expect("spawn");
     let bucket_name = bucket.clone();
     tokio::task::spawn_blocking(move || {
-        screen.wait_for("READ-ONLY");
-        screen.wait_for(&bucket_name);
-        send(&mut keys, &format!("/{bucket_name}\r"));
-        send(&mut keys, "u");
-        screen.wait_for("ro/00000.bin");
-        send(&mut keys, "d");
-        screen.wait_for("read-only mode");
-        send(&mut keys, "q");
-        wait_exit(&mut child);
+        console.wait_for("READ-ONLY");
+        console.wait_for(&bucket_name);
+        console.send(&format!("/{bucket_name}\r"));
+        console.send("u");
+        console.wait_for("ro/00000.bin");
+        console.send("d");
+        console.wait_for("read-only mode");
+        console.send("q");
+        console.wait_exit(QUIT);
     })
     .await
     .expect("console session");
@@ -265,15 +177,15 @@ async fn read_only_console_refuses_to_abort() {
 async fn a_dead_endpoint_is_shown_not_crashed_on() {
     let state = tempfile::tempdir().expect("state dir");
     let state_home = state.path().to_owned();
-    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+    let mut console = tokio::task::spawn_blocking(move || {
         spawn_console(Some("http://127.0.0.1:9"), &state_home, &[], None)
     })
     .await
     .expect("spawn");
     tokio::task::spawn_blocking(move || {
-        screen.wait_for("listing buckets");
-        send(&mut keys, "q");
-        assert!(wait_exit(&mut child).success());
+        console.wait_for("listing buckets");
+        console.send("q");
+        assert!(console.wait_exit(QUIT).success());
     })
     .await
     .expect("console session");
@@ -295,33 +207,33 @@ async fn a_key_rebound_in_the_users_file_aborts_and_the_old_key_does_not() {
     common::start_uploads(&s3, &bucket, "rebind/", 2).await;
     let home = keybindings("[uploads]\nabort = [\"x\"]\n");
     let config_home = home.path().to_owned();
-    let (mut child, mut keys, screen) = tokio::task::spawn_blocking(move || {
+    let mut console = tokio::task::spawn_blocking(move || {
         spawn_console(None, &config_home, &[], Some(&config_home))
     })
     .await
     .expect("spawn");
     let bucket_name = bucket.clone();
     tokio::task::spawn_blocking(move || {
-        screen.wait_for(&bucket_name);
-        send(&mut keys, &format!("/{bucket_name}\r"));
-        send(&mut keys, "u");
-        screen.wait_for("rebind/00001.bin");
-        screen.wait_for(" x  abort upload ");
-        send(&mut keys, "d");
+        console.wait_for(&bucket_name);
+        console.send(&format!("/{bucket_name}\r"));
+        console.send("u");
+        console.wait_for("rebind/00001.bin");
+        console.wait_for(" x  abort upload ");
+        console.send("d");
         assert!(
-            !screen.text().contains("Abort incomplete upload"),
+            !console.text().contains("Abort incomplete upload"),
             "d no longer aborts:\n{}",
-            screen.text()
+            console.text()
         );
-        send(&mut keys, "?");
-        screen.wait_for("x             abort upload");
-        send(&mut keys, "?");
-        send(&mut keys, "x");
-        screen.wait_for("Abort incomplete upload");
-        send(&mut keys, "y");
-        screen.wait_for("aborted the upload");
-        send(&mut keys, "q");
-        assert!(wait_exit(&mut child).success());
+        console.send("?");
+        console.wait_for("x             abort upload");
+        console.send("?");
+        console.send("x");
+        console.wait_for("Abort incomplete upload");
+        console.send("y");
+        console.wait_for("aborted the upload");
+        console.send("q");
+        assert!(console.wait_exit(QUIT).success());
     })
     .await
     .expect("console session");
@@ -332,7 +244,7 @@ async fn a_key_rebound_in_the_users_file_aborts_and_the_old_key_does_not() {
 async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line() {
     let home = keybindings("[uploads]\n\ndelet = [\"x\"]\n");
     let config_home = home.path().to_owned();
-    let (mut child, _keys, screen) = tokio::task::spawn_blocking(move || {
+    let mut console = tokio::task::spawn_blocking(move || {
         spawn_console(
             Some("http://127.0.0.1:9"),
             &config_home,
@@ -343,8 +255,8 @@ async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line(
     .await
     .expect("spawn");
     tokio::task::spawn_blocking(move || {
-        screen.wait_for("keybindings.toml line 3: unknown action 'delet' in [uploads]");
-        assert!(!wait_exit(&mut child).success());
+        console.wait_for("keybindings.toml line 3: unknown action 'delet' in [uploads]");
+        assert!(!console.wait_exit(QUIT).success());
     })
     .await
     .expect("console session");
@@ -352,15 +264,15 @@ async fn a_mistake_in_the_keybindings_file_stops_the_console_and_names_the_line(
 
 /// Opens the console with `-v` and a state directory of its own, waits for `bucket`, quits.
 fn verbose_console_session(bucket: String, state_home: String) {
-    let (mut child, mut keys, screen) = spawn_console_with_env(
+    let mut console = spawn_console_with_env(
         None,
         &["-v"],
         None,
         &[("XDG_STATE_HOME", state_home.as_str())],
     );
-    screen.wait_for(&bucket);
-    send(&mut keys, "q");
-    assert!(wait_exit(&mut child).success());
+    console.wait_for(&bucket);
+    console.send("q");
+    assert!(console.wait_exit(QUIT).success());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -403,27 +315,14 @@ async fn verbose_console_logs_s3_calls_to_a_file_only_its_owner_may_read() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_panic_gives_the_terminal_back_with_mouse_capture_off_and_reports_it() {
-    let (mut child, _keys, screen) = tokio::task::spawn_blocking(|| {
+    let mut console = tokio::task::spawn_blocking(|| {
         spawn_console_with_env(None, &[], None, &[("PARTSWEEP_PANIC_FOR_TEST", "1")])
     })
     .await
     .expect("spawn");
     let (status, raw) = tokio::task::spawn_blocking(move || {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("partsweep did not end after its panic:\n{}", screen.text());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        // Let the reader drain what was written just before the exit.
-        std::thread::sleep(Duration::from_millis(200));
-        let raw = screen.raw.lock().map(|r| r.clone()).unwrap_or_default();
-        (status, String::from_utf8_lossy(&raw).into_owned())
+        let status = console.wait_exit(Duration::from_secs(30));
+        (status, console.raw())
     })
     .await
     .expect("console session");

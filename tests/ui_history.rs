@@ -3,23 +3,14 @@
 
 mod common;
 
+use common::{key, keys};
 use partsweep::action::{Action, Command};
 use partsweep::app::{App, Modal};
 use partsweep::ops::journal::{Entry, History, Outcome, Via, WriteKind};
 use partsweep::s3::Bucket;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 
 const NOW: i64 = 1_764_000_000; // 2025-11-24 16:00 UTC
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.update(Action::Key(KeyEvent::from(code)))
-}
-
-fn keys(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
 
 fn entry(action: WriteKind, bucket: &str, age: i64, outcome: Outcome) -> Entry {
     Entry {

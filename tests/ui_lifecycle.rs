@@ -6,16 +6,13 @@ use aws_sdk_s3::types::{
     self as sdk, ExpirationStatus, LifecycleExpiration, LifecycleRuleAndOperator,
     LifecycleRuleFilter, Tag, Transition, TransitionStorageClass,
 };
+use common::key;
 use partsweep::action::{Action, Command, LifecycleCommand};
 use partsweep::app::App;
 use partsweep::s3::{Bucket, LifecycleRule};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 const NOW: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC
-
-fn key(app: &mut App, code: KeyCode) {
-    app.update(Action::Key(KeyEvent::from(code)));
-}
 
 fn rules() -> Vec<LifecycleRule> {
     let tagged = sdk::LifecycleRule::builder()

@@ -4,27 +4,18 @@
 
 mod common;
 
+use common::{key, keys};
 use partsweep::action::{Action, Command, SizeCommand, SizeEvent};
 use partsweep::app::{App, BucketScan, Modal};
 use partsweep::ops::sizes::{BucketTotals, ScanEvent, Size};
 use partsweep::s3::{
     AbortOutcome, Bucket, ErrorKind, Part, PartsSummary, S3Error, Upload, UploadParts, UploadRef,
 };
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 
 const NOW: i64 = 1_764_000_000; // 2025-11-24 16:00 UTC
 const DAY: i64 = 86_400;
 const MIB: u64 = 1 << 20;
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.update(Action::Key(KeyEvent::from(code)))
-}
-
-fn press(app: &mut App, text: &str) -> Vec<Command> {
-    text.chars()
-        .flat_map(|c| key(app, KeyCode::Char(c)))
-        .collect()
-}
 
 fn upload(key: &str, age: i64) -> Upload {
     Upload {
@@ -145,7 +136,7 @@ fn totals(app: &mut App, bucket: &str) -> BucketTotals {
 fn media_pane() -> App {
     let mut app = scanned();
     key(&mut app, KeyCode::Down);
-    press(&mut app, "u");
+    keys(&mut app, "u");
     let request = app.bucket.as_ref().expect("open").uploads.request;
     let commands = app.update(Action::UploadsPage {
         request,
@@ -178,8 +169,8 @@ fn the_bucket_list_shows_what_each_bucket_holds_and_the_account_summary() {
 #[test]
 fn the_costliest_bucket_sorts_to_the_top() {
     let mut app = scanned();
-    press(&mut app, "ssss"); // name → created → region → uploads → size
-    press(&mut app, "S"); // the biggest first
+    keys(&mut app, "ssss"); // name → created → region → uploads → size
+    keys(&mut app, "S"); // the biggest first
     app.settle();
     let order: Vec<&str> = app
         .buckets
@@ -210,8 +201,8 @@ fn the_uploads_pane_shows_parts_size_and_last_activity() {
     let mut app = media_pane();
     insta::assert_snapshot!("uploads_with_sizes", common::draw(&mut app, 140, 12));
     // Sorted by size, biggest first.
-    press(&mut app, "sss");
-    press(&mut app, "S");
+    keys(&mut app, "sss");
+    keys(&mut app, "S");
     app.settle();
     let first = app
         .bucket
@@ -266,7 +257,7 @@ fn enter_opens_an_uploads_details_and_its_parts() {
 #[test]
 fn the_details_of_an_unreadable_upload_say_why() {
     let mut app = media_pane();
-    press(&mut app, "G"); // the last row by key: the hostile one
+    keys(&mut app, "G"); // the last row by key: the hostile one
     key(&mut app, KeyCode::Enter);
     let Some(Modal::Details(details)) = app.modal() else {
         panic!("details open")
@@ -277,7 +268,7 @@ fn the_details_of_an_unreadable_upload_say_why() {
 #[test]
 fn the_age_chart_counts_uploads_and_bytes_by_age() {
     let mut app = media_pane();
-    press(&mut app, "c");
+    keys(&mut app, "c");
     app.settle();
     let histogram = app.bucket.as_ref().expect("open").sizes.histogram;
     assert_eq!(histogram.uploads, [1, 1, 1, 0, 1]);
@@ -292,10 +283,10 @@ fn the_age_chart_counts_uploads_and_bytes_by_age() {
 #[test]
 fn aborting_updates_the_bucket_totals_the_chart_and_the_summary_at_once() {
     let mut app = media_pane();
-    press(&mut app, "c");
-    let commands = press(&mut app, "d");
+    keys(&mut app, "c");
+    let commands = keys(&mut app, "d");
     assert!(commands.is_empty());
-    let commands = press(&mut app, "y");
+    let commands = keys(&mut app, "y");
     let [Command::AbortUploads { job, uploads, .. }] = &commands[..] else {
         panic!("y aborts: {commands:?}")
     };
@@ -317,7 +308,7 @@ fn aborting_updates_the_bucket_totals_the_chart_and_the_summary_at_once() {
 #[test]
 fn clear_all_counts_the_active_uploads_and_one_key_leaves_them_out() {
     let mut app = media_pane();
-    press(&mut app, "D");
+    keys(&mut app, "D");
     let Some(Modal::Confirm { body, .. }) = app.modal() else {
         panic!("D asks first")
     };
@@ -331,7 +322,7 @@ fn clear_all_counts_the_active_uploads_and_one_key_leaves_them_out() {
         "clear_all_with_active_uploads",
         common::draw(&mut app, 100, 20)
     );
-    let commands = press(&mut app, "l");
+    let commands = keys(&mut app, "l");
     let [Command::AbortUploads { uploads, .. }] = &commands[..] else {
         panic!("l clears the rest: {commands:?}")
     };
@@ -343,7 +334,7 @@ fn clear_all_counts_the_active_uploads_and_one_key_leaves_them_out() {
 #[test]
 fn rows_on_screen_are_sized_first_and_the_rest_after() {
     let mut app = scanned();
-    press(&mut app, "u"); // logs: its one upload is known; these are new
+    keys(&mut app, "u"); // logs: its one upload is known; these are new
     let request = app.bucket.as_ref().expect("open").uploads.request;
     let fresh: Vec<Upload> = (0..50)
         .map(|i| upload(&format!("new/{i:02}.bin"), 60))
@@ -423,7 +414,7 @@ fn a_pane_opened_while_the_scan_is_still_to_come_leaves_the_bulk_to_the_scan() {
             _ => None,
         })
         .expect("a scan");
-    press(&mut app, "u");
+    keys(&mut app, "u");
     let request = app.bucket.as_ref().expect("open").uploads.request;
     let uploads: Vec<Upload> = (0..30).map(|i| upload(&format!("u/{i:02}"), DAY)).collect();
     let commands = app.update(Action::UploadsPage {

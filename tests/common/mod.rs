@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub mod cli;
+pub mod pty;
+
 use partsweep::demo::garage::{GarageServer, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 
@@ -164,4 +167,21 @@ pub fn output_within_timeout(command: &mut Command) -> Output {
         stdout: stdout.join().expect("stdout reader"),
         stderr: stderr.join().expect("stderr reader"),
     }
+}
+
+/// One key press into the app, as the event loop delivers it; the commands it gave.
+pub fn key(
+    app: &mut partsweep::app::App,
+    code: ratatui::crossterm::event::KeyCode,
+) -> Vec<partsweep::action::Command> {
+    app.update(partsweep::action::Action::Key(
+        ratatui::crossterm::event::KeyEvent::from(code),
+    ))
+}
+
+/// Each character of `text` as a key press; every command they gave.
+pub fn keys(app: &mut partsweep::app::App, text: &str) -> Vec<partsweep::action::Command> {
+    text.chars()
+        .flat_map(|c| key(app, ratatui::crossterm::event::KeyCode::Char(c)))
+        .collect()
 }
