@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::action::Action;
 use crate::app::App;
 use crate::keys::Keymap;
-use crate::ops::journal::{self, Journal, Via};
+use crate::ops::journal::{Journal, Via};
 use crate::s3::S3;
 use crate::tasks::Tasks;
 
@@ -37,6 +37,8 @@ pub struct Settings {
     pub page_size: Option<i32>,
     /// USD per GB-month, for the cost estimate.
     pub price_per_gb_month: f64,
+    /// Where every write is recorded (`None`: nowhere, with a warning).
+    pub journal: Option<std::path::PathBuf>,
 }
 
 /// Runs the console until the user quits. The terminal is restored on every way out.
@@ -55,7 +57,7 @@ pub async fn run(s3: S3, settings: Settings) -> Result<()> {
         .with_price(settings.price_per_gb_month);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let warnings = tx.clone();
-    let journal = Journal::open(journal::default_path(), &s3, Via::Console, move |problem| {
+    let journal = Journal::open(settings.journal, &s3, Via::Console, move |problem| {
         let _ = warnings.send(Action::JournalFailed {
             problem: problem.to_owned(),
         });

@@ -8,31 +8,24 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::cli::{Invocation, invocation};
 use partsweep::s3::ConnectOptions;
 use proxy::{Proxy, Rules, Stall, Storm};
 
 const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn command(options: &ConnectOptions, args: &[&str]) -> Command {
-    let (key_id, secret) = options.static_keys.clone().expect("keys");
-    let endpoint = options.endpoint_url.clone().expect("endpoint");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_partsweep"));
-    command
-        .args(["--endpoint-url", &endpoint, "--region", "garage"])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", key_id)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("XDG_CONFIG_HOME", "/nonexistent-partsweep-test")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_ENDPOINT_URL")
+/// partsweep started against `options`' server with a config and state directory of its own
+/// (kept alive by the returned invocation), stdout and stderr piped.
+fn spawn(options: &ConnectOptions, args: &[&str]) -> (Invocation, Child) {
+    let run = invocation(options, args);
+    let child = run
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn partsweep");
+    (run, child)
 }
 
 /// Waits for `child` at most `limit`, killing it after; returns the code and stderr.
@@ -70,7 +63,7 @@ fn interrupt(child: &Child) {
 }
 
 fn run(options: &ConnectOptions, args: &[&str]) -> (Option<i32>, String) {
-    let child = command(options, args).spawn().expect("spawn partsweep");
+    let (_run, child) = spawn(options, args);
     let (code, stderr, _) = finish(child, CHILD_TIMEOUT);
     (code, stderr)
 }
@@ -121,12 +114,10 @@ async fn a_second_ctrl_c_exits_130_at_once_and_says_what_is_known() {
             ..Rules::default()
         },
     );
-    let child = command(
+    let (_run, child) = spawn(
         &proxy.options(),
         &["clear", &bucket, "--yes", "--concurrency", "4"],
-    )
-    .spawn()
-    .expect("spawn partsweep");
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while !proxy.seen().iter().any(|seen| seen.method == "DELETE") {
         assert!(Instant::now() < deadline, "no abort was sent");
@@ -163,9 +154,7 @@ async fn rb_force_stopped_by_ctrl_c_then_a_second_one_skips_the_recount_with_130
             ..Rules::default()
         },
     );
-    let child = command(&proxy.options(), &["rb", &bucket, "--force", "--yes"])
-        .spawn()
-        .expect("spawn partsweep");
+    let (_run, child) = spawn(&proxy.options(), &["rb", &bucket, "--force", "--yes"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !proxy.seen().iter().any(|seen| seen.method == "DELETE") {
         assert!(Instant::now() < deadline, "no abort was sent");

@@ -291,11 +291,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             return Ok(Exit::Usage.into());
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         read_only: resolved.read_only,
         concurrency: resolved.concurrency,
         page_size: resolved.page_size,
         price_per_gb_month: resolved.price_per_gb_month,
+        journal: crate::ops::journal::default_path(),
     };
     let no_color = cli.global.no_color;
     let exit = match cli.command {
@@ -344,6 +345,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let s3 = server.client().await;
             eprintln!("seeding demo buckets at {}…", server.endpoint);
             crate::demo::seed(&s3, uploads).await?;
+            // The demo's writes are to a throwaway server: kept out of the user's history.
+            settings.journal = Some(server.dir().join("journal.jsonl"));
             let result = tui::run(s3, settings).await;
             drop(server);
             result?;

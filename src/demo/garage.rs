@@ -178,6 +178,11 @@ root_domain = ".s3.garage.localhost"
     }
 
     /// The garage process's pid (not the watchdog's).
+    /// The server's own temporary directory (config, data, log), removed when it stops.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub fn pid(&self) -> Option<u32> {
         std::fs::read_to_string(self.dir.path().join("garage.pid"))
             .ok()?

@@ -164,14 +164,16 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
     let mut notes = Vec::new();
     if summary.buckets_failed > 0 {
         notes.push(format!(
-            "{} unreadable",
-            format::count(summary.buckets_failed)
+            "{} bucket{} unreadable",
+            format::count(summary.buckets_failed),
+            if summary.buckets_failed == 1 { "" } else { "s" }
         ));
     }
     if summary.unknown > 0 {
         notes.push(format!(
-            "{} of unknown size",
-            format::count(summary.unknown)
+            "{} upload{} of unknown size",
+            format::count(summary.unknown),
+            if summary.unknown == 1 { "" } else { "s" }
         ));
     }
     let mut spans = vec![
