@@ -125,8 +125,8 @@ pub fn account_line(summary: &AccountSummary, price: f64, now: crate::s3::Timest
         format::count(summary.buckets_with_uploads),
         format::count(summary.buckets_scanned),
     );
-    if let Some(days) = summary.oldest_days(now) {
-        line.push_str(&format!(", oldest {days} days"));
+    if let Some(oldest) = summary.oldest_words(now) {
+        line.push_str(&format!(", {oldest}"));
     }
     line.push_str(&format!(
         "; ≈ ${:.2}/month (estimate at ${price}/GB-month)",

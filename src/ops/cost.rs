@@ -106,10 +106,14 @@ impl AccountSummary {
         summary
     }
 
-    /// Whole days since the oldest upload started.
-    pub fn oldest_days(&self, now: Timestamp) -> Option<i64> {
-        self.oldest
-            .map(|oldest| now.saturating_sub(oldest).max(0) / DAY)
+    /// "oldest 41 days", "oldest 1 day", or under a day its age: "oldest 5h", "oldest 12s".
+    pub fn oldest_words(&self, now: Timestamp) -> Option<String> {
+        let age = now.saturating_sub(self.oldest?).max(0);
+        Some(match age / DAY {
+            0 => format!("oldest {}", crate::format::span(age)),
+            1 => "oldest 1 day".to_owned(),
+            days => format!("oldest {days} days"),
+        })
     }
 }
 
@@ -187,6 +191,13 @@ mod tests {
                 oldest: Some(20),
             }
         );
-        assert_eq!(summary.oldest_days(20 + 3 * DAY + 5), Some(3));
+        assert_eq!(
+            summary.oldest_words(20 + 3 * DAY + 5).as_deref(),
+            Some("oldest 3 days")
+        );
+        assert_eq!(
+            summary.oldest_words(20 + 5 * 3_600).as_deref(),
+            Some("oldest 5h")
+        );
     }
 }

@@ -155,11 +155,8 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
         format::count(total),
         if total == 1 { "" } else { "s" },
     );
-    if let Some(days) = summary.oldest_days(app.now) {
-        text.push_str(&format!(
-            " · oldest {days} day{}",
-            if days == 1 { "" } else { "s" }
-        ));
+    if let Some(oldest) = summary.oldest_words(app.now) {
+        text.push_str(&format!(" · {oldest}"));
     }
     let mut notes = Vec::new();
     if summary.buckets_failed > 0 {
