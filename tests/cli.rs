@@ -902,14 +902,6 @@ async fn rb_subcommand_refuses_a_full_bucket_and_force_yes_empties_it() {
     );
 }
 
-async fn bucket_exists(s3: &partsweep::s3::S3, bucket: &str) -> bool {
-    s3.list_buckets()
-        .await
-        .expect("list")
-        .iter()
-        .any(|b| b.name == bucket)
-}
-
 #[tokio::test]
 async fn rb_force_without_yes_and_without_a_terminal_refuses_with_exit_2() {
     let s3 = common::client().await;
@@ -926,7 +918,7 @@ async fn rb_force_without_yes_and_without_a_terminal_refuses_with_exit_2() {
     assert_eq!(json.code, 2, "{json:?}");
     assert_eq!(json.json()["outcome"], "not_confirmed", "{json:?}");
     assert_eq!(json.json()["exit_code"], 2, "{json:?}");
-    assert!(bucket_exists(&s3, &bucket).await);
+    assert!(common::bucket_exists(&s3, &bucket).await);
 }
 
 #[tokio::test]
@@ -941,12 +933,12 @@ async fn rb_force_on_a_terminal_deletes_only_when_the_name_is_typed() {
     let (code, shown) = partsweep_in_terminal(&["rb", &bucket, "--force"], question, "nope\r");
     assert_eq!(code, 1, "{shown}");
     assert!(shown.contains("nothing was deleted"), "{shown}");
-    assert!(bucket_exists(&s3, &bucket).await);
+    assert!(common::bucket_exists(&s3, &bucket).await);
 
     let answer = format!("{bucket}\r");
     let (code, shown) = partsweep_in_terminal(&["rb", &bucket, "--force"], question, &answer);
     assert_eq!(code, 0, "{shown}");
-    assert!(!bucket_exists(&s3, &bucket).await);
+    assert!(!common::bucket_exists(&s3, &bucket).await);
 }
 
 #[tokio::test]
@@ -968,8 +960,8 @@ async fn rb_takes_jsonl_and_no_color() {
     assert_eq!(lines.len(), 1, "{run:?}");
     assert_eq!(lines[0]["outcome"], "deleted", "{run:?}");
     assert_eq!(lines[0]["bucket"], empty.as_str(), "{run:?}");
-    assert!(!bucket_exists(&s3, &empty).await);
-    assert!(bucket_exists(&s3, &full).await);
+    assert!(!common::bucket_exists(&s3, &empty).await);
+    assert!(common::bucket_exists(&s3, &full).await);
 }
 
 #[tokio::test]

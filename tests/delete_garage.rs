@@ -9,34 +9,12 @@ use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
 use partsweep::s3::{ErrorKind, ObjectId, S3, is_unsupported};
 use tokio_util::sync::CancellationToken;
 
-async fn keys(s3: &S3, bucket: &str) -> Vec<String> {
-    let mut keys: Vec<String> = s3
-        .list_all_objects(bucket, "")
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("list")
-        .concat()
-        .into_iter()
-        .map(|e| e.key)
-        .collect();
-    keys.sort();
-    keys
-}
-
 async fn put_all(s3: &S3, bucket: &str, keys: &[&str]) {
     for key in keys {
         s3.put_object(bucket, key, b"data".to_vec())
             .await
             .expect("put");
     }
-}
-
-async fn bucket_exists(s3: &S3, bucket: &str) -> bool {
-    s3.list_buckets()
-        .await
-        .expect("list buckets")
-        .iter()
-        .any(|b| b.name == bucket)
 }
 
 /// Garage has no object versioning: ListObjectVersions is answered "not implemented".
@@ -92,7 +70,7 @@ async fn refused_delete_bucket_says_what_is_left() {
     let lines = refusal.explanation();
     assert!(lines[0].contains("The server refused"), "{lines:?}");
     assert!(lines[1].contains("2 files"), "{lines:?}");
-    assert!(bucket_exists(&s3, &bucket).await);
+    assert!(common::bucket_exists(&s3, &bucket).await);
 }
 
 #[tokio::test]
@@ -111,14 +89,10 @@ async fn deleting_a_folder_deletes_exactly_that_prefix() {
         ],
     )
     .await;
-    let under: Vec<ObjectId> = s3
-        .list_all_objects(&bucket, "photos/")
-        .try_collect::<Vec<_>>()
+    let under: Vec<ObjectId> = common::object_keys(&s3, &bucket, "photos/")
         .await
-        .expect("list")
-        .concat()
         .into_iter()
-        .map(|e| ObjectId::key(e.key))
+        .map(ObjectId::key)
         .collect();
     assert_eq!(under.len(), 2);
     let mut settled = Vec::new();
@@ -136,7 +110,7 @@ async fn deleting_a_folder_deletes_exactly_that_prefix() {
     assert!(report.failed.is_empty(), "{report:?}");
     assert_eq!(settled.last(), Some(&2));
     assert_eq!(
-        keys(&s3, &bucket).await,
+        common::object_keys(&s3, &bucket, "").await,
         ["photo", "photos.txt", "photos2/c.jpg"]
     );
 }
@@ -173,7 +147,7 @@ async fn deletes_more_than_one_batch_and_cancel_leaves_the_rest() {
     assert!(report.cancelled);
     assert_eq!(report.deleted, 1_000);
     assert_eq!(report.not_attempted, 1_100);
-    assert_eq!(keys(&s3, &bucket).await.len(), 1_100);
+    assert_eq!(common::object_keys(&s3, &bucket, "").await.len(), 1_100);
 
     let report = delete_all(
         &s3,
@@ -187,7 +161,7 @@ async fn deletes_more_than_one_batch_and_cancel_leaves_the_rest() {
     .await;
     // Keys already gone count as deleted: S3 deletes are idempotent.
     assert_eq!(report.deleted, 2_100);
-    assert!(keys(&s3, &bucket).await.is_empty());
+    assert!(common::object_keys(&s3, &bucket, "").await.is_empty());
 }
 
 #[tokio::test]
@@ -219,11 +193,11 @@ async fn empty_and_delete_removes_the_bucket_and_nothing_else() {
     assert_eq!(report.uploads_aborted, 5);
     assert_eq!(report.objects_deleted, 3);
     assert!(phases.len() >= 4, "{phases:?}");
-    assert!(!bucket_exists(&s3, &bucket).await);
+    assert!(!common::bucket_exists(&s3, &bucket).await);
 
-    assert!(bucket_exists(&s3, &neighbour).await);
+    assert!(common::bucket_exists(&s3, &neighbour).await);
     assert_eq!(
-        keys(&s3, &neighbour).await,
+        common::object_keys(&s3, &neighbour, "").await,
         ["photos/2024/b.jpg", "photos/a.jpg", "top.txt"]
     );
     assert_eq!(common::all_uploads(&s3, &neighbour).await.len(), 5);
@@ -245,7 +219,7 @@ async fn a_cancelled_purge_keeps_the_bucket_and_says_what_is_left() {
     assert!(!report.removed_anything());
     let left = report.left.expect("counted what is left");
     assert_eq!((left.objects, left.uploads), (2, 2));
-    assert!(bucket_exists(&s3, &bucket).await);
+    assert!(common::bucket_exists(&s3, &bucket).await);
 }
 
 async fn rb(s3: &S3, bucket: &str, force: bool, read_only: bool) -> std::process::ExitCode {
@@ -278,21 +252,21 @@ async fn rb_deletes_only_empty_buckets_unless_forced() {
     let code = rb(&s3, &bucket, false, false).await;
     assert_eq!(code, ExitCode::from(1));
     assert_eq!(
-        keys(&s3, &bucket).await,
+        common::object_keys(&s3, &bucket, "").await,
         ["a.txt"],
         "nothing deleted without --force"
     );
 
     let code = rb(&s3, &bucket, true, true).await;
     assert_eq!(code, ExitCode::from(1), "read-only refuses");
-    assert!(bucket_exists(&s3, &bucket).await);
+    assert!(common::bucket_exists(&s3, &bucket).await);
 
     let code = rb(&s3, &bucket, true, false).await;
     assert_eq!(code, ExitCode::SUCCESS);
-    assert!(!bucket_exists(&s3, &bucket).await);
+    assert!(!common::bucket_exists(&s3, &bucket).await);
 
     let empty = common::bucket(&s3, "rb-empty").await;
     let code = rb(&s3, &empty, false, false).await;
     assert_eq!(code, ExitCode::SUCCESS);
-    assert!(!bucket_exists(&s3, &empty).await);
+    assert!(!common::bucket_exists(&s3, &empty).await);
 }

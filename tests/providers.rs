@@ -11,7 +11,6 @@ use std::io::{Read, Write};
 use std::sync::OnceLock;
 
 use common::cli::{Run, invocation, partsweep_at};
-use futures::TryStreamExt;
 use partsweep::ops::delete::{blockers, delete_all, delete_bucket_explained};
 use partsweep::ops::journal::Journal;
 use partsweep::ops::purge::{PurgeEnd, empty_and_delete};
@@ -60,31 +59,6 @@ async fn seeded_bucket(label: &str, uploads: usize) -> String {
     }
     common::start_uploads(&garage, &bucket, "big/", uploads).await;
     bucket
-}
-
-async fn bucket_exists(bucket: &str) -> bool {
-    common::client()
-        .await
-        .list_buckets()
-        .await
-        .expect("list buckets")
-        .iter()
-        .any(|b| b.name == bucket)
-}
-
-async fn keys(bucket: &str) -> Vec<String> {
-    let mut keys: Vec<String> = common::client()
-        .await
-        .list_all_objects(bucket, "")
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("list")
-        .concat()
-        .into_iter()
-        .map(|e| e.key)
-        .collect();
-    keys.sort();
-    keys
 }
 
 /// Through the COS proxy, every request with a body on `bucket` carried Content-MD5 alone, and
@@ -186,11 +160,11 @@ async fn the_cos_proxy_refuses_what_cos_refuses_and_garage_does_not() {
                 let err = result.expect_err("COS refuses");
                 assert_eq!(err.kind, ErrorKind::BucketNotEmpty, "{err:?}");
                 assert_eq!(err.status, Some(409));
-                assert!(bucket_exists(&bucket).await);
+                assert!(common::bucket_exists(&common::client().await, &bucket).await);
             }
             Server::Garage => {
                 result.expect("Garage deletes a bucket holding only uploads");
-                assert!(!bucket_exists(&bucket).await);
+                assert!(!common::bucket_exists(&common::client().await, &bucket).await);
             }
         }
     }
@@ -247,7 +221,7 @@ async fn empty_and_delete_removes_files_uploads_and_the_bucket() {
             report.lines()
         );
         assert_eq!((report.uploads_aborted, report.objects_deleted), (4, 3));
-        assert!(!bucket_exists(&bucket).await);
+        assert!(!common::bucket_exists(&common::client().await, &bucket).await);
         if server == Server::Cos {
             assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
         }
@@ -259,14 +233,10 @@ async fn a_folder_delete_removes_exactly_the_folder() {
     for server in BOTH {
         let bucket = seeded_bucket("folder", 0).await;
         let s3 = server.client().await;
-        let under: Vec<ObjectId> = s3
-            .list_all_objects(&bucket, "photos/")
-            .try_collect::<Vec<_>>()
+        let under: Vec<ObjectId> = common::object_keys(&s3, &bucket, "photos/")
             .await
-            .expect("list")
-            .concat()
             .into_iter()
-            .map(|e| ObjectId::key(e.key))
+            .map(ObjectId::key)
             .collect();
         let report = delete_all(
             &s3,
@@ -280,7 +250,10 @@ async fn a_folder_delete_removes_exactly_the_folder() {
         .await;
         assert_eq!(report.deleted, 2, "{server:?}: {report:?}");
         assert!(report.failed.is_empty(), "{server:?}: {report:?}");
-        assert_eq!(keys(&bucket).await, ["top.txt"]);
+        assert_eq!(
+            common::object_keys(&common::client().await, &bucket, "").await,
+            ["top.txt"]
+        );
         // Garage cannot list versions, so nothing is said about what versioning keeps.
         assert_eq!(
             s3.count_versions(&bucket, "photos/").await.expect("count"),
@@ -432,7 +405,10 @@ async fn rb_names_the_uploads_it_refuses_over_and_force_yes_deletes_the_bucket()
             "{server:?}: {refused:?}"
         );
         assert_eq!(forced.code, 0, "{server:?}: {forced:?}");
-        assert!(!bucket_exists(&bucket).await, "{server:?}: {forced:?}");
+        assert!(
+            !common::bucket_exists(&common::client().await, &bucket).await,
+            "{server:?}: {forced:?}"
+        );
         if server == Server::Cos {
             assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
         }
@@ -451,7 +427,7 @@ async fn rb_names_the_uploads_it_refuses_over_and_force_yes_deletes_the_bucket()
         refused.stderr.contains("3 incomplete uploads"),
         "{refused:?}"
     );
-    assert!(bucket_exists(&bucket).await);
+    assert!(common::bucket_exists(&common::client().await, &bucket).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -480,7 +456,10 @@ async fn the_console_names_the_uploads_then_empties_and_deletes_the_bucket() {
         })
         .await
         .expect("console session");
-        assert!(!bucket_exists(&bucket).await, "{server:?}");
+        assert!(
+            !common::bucket_exists(&common::client().await, &bucket).await,
+            "{server:?}"
+        );
         if server == Server::Cos {
             assert!(assert_bodies_carried_md5_alone(&bucket) >= 1);
         }
@@ -516,7 +495,11 @@ async fn the_console_deletes_a_folder() {
         })
         .await
         .expect("console session");
-        assert_eq!(keys(&bucket).await, ["top.txt"], "{server:?}");
+        assert_eq!(
+            common::object_keys(&common::client().await, &bucket, "").await,
+            ["top.txt"],
+            "{server:?}"
+        );
         if server == Server::Cos {
             assert_eq!(assert_bodies_carried_md5_alone(&bucket), 1);
         }

@@ -67,15 +67,7 @@ async fn clearing_thousands_with_small_concurrency_leaves_nothing_and_objects_un
         common::all_uploads(&s3, &bucket).await.is_empty(),
         "uploads left"
     );
-    let objects: Vec<String> = s3
-        .list_all_objects(&bucket, "")
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("list objects")
-        .concat()
-        .into_iter()
-        .map(|entry| entry.key)
-        .collect();
+    let objects = common::object_keys(&s3, &bucket, "").await;
     let mut expected: Vec<String> = OBJECTS.iter().map(|k| k.to_string()).collect();
     expected.sort();
     let mut objects = objects;

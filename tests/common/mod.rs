@@ -185,3 +185,27 @@ pub fn keys(app: &mut partsweep::app::App, text: &str) -> Vec<partsweep::action:
         .flat_map(|c| key(app, ratatui::crossterm::event::KeyCode::Char(c)))
         .collect()
 }
+
+/// The keys of every object in `bucket` under `prefix`, sorted.
+pub async fn object_keys(s3: &S3, bucket: &str, prefix: &str) -> Vec<String> {
+    use futures::TryStreamExt;
+    let mut keys: Vec<String> = s3
+        .list_all_objects(bucket, prefix)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("list objects")
+        .concat()
+        .into_iter()
+        .map(|entry| entry.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+pub async fn bucket_exists(s3: &S3, bucket: &str) -> bool {
+    s3.list_buckets()
+        .await
+        .expect("list buckets")
+        .iter()
+        .any(|b| b.name == bucket)
+}
