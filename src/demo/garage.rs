@@ -73,7 +73,8 @@ pub fn find_binary(explicit: Option<&Path>) -> Result<PathBuf, GarageError> {
         .ok_or(GarageError::NotFound)
 }
 
-fn free_port() -> std::io::Result<u16> {
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -82,6 +83,21 @@ fn random_hex(len: usize) -> String {
     (0..len)
         .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
         .collect()
+}
+
+/// A command that runs `binary` under a watchdog shell, which writes garage's pid to
+/// `pid_file` and waits on its stdin: when the caller drops that pipe, or dies however it
+/// dies, the shell kills garage by its pid and removes `pid_file`'s directory. Spawn it with
+/// `stdin(Stdio::piped())` and add garage's own arguments.
+pub fn watched(binary: &Path, pid_file: &Path) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(WATCHDOG)
+        .arg("garage")
+        .arg(pid_file)
+        .arg(binary);
+    command
 }
 
 impl GarageServer {
@@ -120,12 +136,7 @@ root_domain = ".s3.garage.localhost"
         let pid_file = root.join("garage.pid");
         // The watchdog shell starts garage, then waits on our pipe: when we drop it, or
         // this process dies however it dies, the shell kills garage by its pid.
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("garage")
-            .arg(&pid_file)
-            .arg(binary)
+        let child = watched(binary, &pid_file)
             .arg("-c")
             .arg(&config_path)
             .args(["server", "--single-node", "--default-access-key"])
