@@ -188,12 +188,12 @@ root_domain = ".s3.garage.localhost"
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
-    /// The garage process's pid (not the watchdog's).
     /// The server's own temporary directory (config, data, log), removed when it stops.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
 
+    /// The garage process's pid (not the watchdog's).
     pub fn pid(&self) -> Option<u32> {
         std::fs::read_to_string(self.dir.path().join("garage.pid"))
             .ok()?
