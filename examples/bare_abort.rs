@@ -1,13 +1,16 @@
 //! The reference: a bare aws-sdk-s3 program with no console around it. Lists every page of
 //! incomplete uploads, then aborts them all with 64 in flight. Prints `NAME=value` lines.
+//! The SDK's standard retry mode (3 tries), or with `adaptive` its adaptive mode, which adds
+//! a client-side rate limiter that backs off on throttling.
 //!
-//! `cargo run --release --example bare_abort -- BUCKET [CONCURRENCY]`, with
+//! `cargo run --release --example bare_abort -- BUCKET [CONCURRENCY] [adaptive]`, with
 //! AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION set.
 
 use std::time::Instant;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
 use futures::{StreamExt, stream};
 
 const DEFAULT_IN_FLIGHT: usize = 64;
@@ -17,14 +20,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let bucket = args
         .next()
-        .ok_or("usage: bare_abort BUCKET [CONCURRENCY]")?;
+        .ok_or("usage: bare_abort BUCKET [CONCURRENCY] [adaptive]")?;
     let in_flight: usize = match args.next() {
         Some(n) => n.parse()?,
         None => DEFAULT_IN_FLIGHT,
     };
+    let retry = match args.next().as_deref() {
+        Some("adaptive") => RetryConfig::adaptive(),
+        None => RetryConfig::standard(),
+        Some(other) => return Err(format!("unknown retry mode {other:?}").into()),
+    };
     let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let config = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(true)
+        .retry_config(retry)
         .build();
     let client = Client::from_conf(config);
 

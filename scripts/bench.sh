@@ -7,8 +7,10 @@
 #
 #   scripts/bench.sh            2,000 uploads per tool (200 for the one-call-per-upload loops)
 #   scripts/bench.sh --full     100,000 uploads per tool, 100,000 in the listing
-#   scripts/bench.sh --uploads N --tools partsweep-32,bare-sdk --loop-uploads M --repeats R
-#                    --scenarios direct,latency --latency-ms 30 --list-uploads N --list-prefixes P
+#   scripts/bench.sh --uploads N --tools partsweep,partsweep-32,bare-sdk-128,bare-sdk-adaptive-64
+#                    --loop-uploads M --repeats R
+#                    --scenarios direct,latency,throttled --latency-ms 30 --rate R
+#                    --list-uploads N --list-prefixes P
 #                    --no-ui --ui-only --via-cli
 #
 # Results go to stdout and to target/bench/ (clear.md, ui.md, machine.txt).
@@ -31,10 +33,10 @@ while (($#)); do
         --no-ui) run_ui=0 ;;
         --ui-only) run_clear=0 ;;
         --full | --via-cli) bench_args+=("$1") ;;
-        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --list-uploads | --list-prefixes)
+        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --rate | --list-uploads | --list-prefixes)
             bench_args+=("$1" "$2"); shift ;;
         --repeats) bench_args+=("$1" "$2"); ui_args+=("$1" "$2"); shift ;;
-        -h | --help) sed -n 2,16p "$0"; exit 0 ;;
+        -h | --help) sed -n 2,18p "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift

@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! cargo run --release --example bench -- [--uploads N] [--loop-uploads M] [--tools a,b]
-//!     [--repeats R] [--scenarios direct,latency] [--latency-ms 30]
+//!     [--repeats R] [--scenarios direct,latency,throttled] [--latency-ms 30] [--rate 1000]
 //!     [--list-uploads N] [--list-prefixes P] [--out FILE]
 //! ```
 //! `scripts/bench.sh` installs the peers and runs this. partsweep itself runs as
@@ -43,12 +43,15 @@ type Error = Box<dyn std::error::Error>;
 /// The per-call loops (one process per upload) get this many uploads unless told otherwise.
 const LOOP_UPLOADS: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scenario {
     /// Garage on 127.0.0.1, well under a millisecond a request.
     Direct,
     /// Through the test proxy, which delays every request by this much.
     Latency(Duration),
+    /// Through the proxy with that delay, answering 503 SlowDown above `per_second`
+    /// requests a second (all requests, listings included), as a provider's limit would.
+    Throttled { latency: Duration, per_second: f64 },
 }
 
 impl Scenario {
@@ -56,6 +59,21 @@ impl Scenario {
         match self {
             Scenario::Direct => "direct".into(),
             Scenario::Latency(delay) => format!("{} ms a request", delay.as_millis()),
+            Scenario::Throttled {
+                latency,
+                per_second,
+            } => format!(
+                "{} ms, SlowDown above {per_second:.0}/s",
+                latency.as_millis()
+            ),
+        }
+    }
+
+    /// The requests a second the server allows, if it limits them.
+    pub fn rate_limit(self) -> Option<f64> {
+        match self {
+            Scenario::Throttled { per_second, .. } => Some(per_second),
+            _ => None,
         }
     }
 }
@@ -67,6 +85,7 @@ pub struct Options {
     repeats: usize,
     scenarios: Vec<Scenario>,
     latency: Duration,
+    rate: f64,
     list_uploads: usize,
     list_prefixes: usize,
     out: Option<PathBuf>,
@@ -81,6 +100,7 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
         repeats: 3,
         scenarios: Vec::new(),
         latency: Duration::from_millis(30),
+        rate: 1_000.0,
         list_uploads: 20_000,
         list_prefixes: 64,
         out: None,
@@ -102,6 +122,7 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
             "--repeats" => options.repeats = value()?.parse::<usize>()?.max(1),
             "--scenarios" => scenarios = value()?.clone(),
             "--latency-ms" => options.latency = Duration::from_millis(value()?.parse()?),
+            "--rate" => options.rate = value()?.parse::<f64>()?.max(1.0),
             "--list-uploads" => options.list_uploads = value()?.parse()?,
             "--list-prefixes" => options.list_prefixes = value()?.parse::<usize>()?.max(1),
             "--out" => options.out = Some(PathBuf::from(value()?)),
@@ -118,6 +139,10 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
         options.scenarios.push(match name {
             "direct" => Scenario::Direct,
             "latency" => Scenario::Latency(options.latency),
+            "throttled" => Scenario::Throttled {
+                latency: options.latency,
+                per_second: options.rate,
+            },
             other => return Err(format!("unknown scenario {other:?}").into()),
         });
     }
@@ -140,6 +165,20 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
                 &garage.connect_options(),
                 proxy::Rules {
                     latency,
+                    ..proxy::Rules::default()
+                },
+            )),
+            Scenario::Throttled {
+                latency,
+                per_second,
+            } => Some(proxy::Proxy::start(
+                &garage.connect_options(),
+                proxy::Rules {
+                    latency,
+                    slow_down: Some(proxy::RateLimit {
+                        per_second,
+                        burst: 20,
+                    }),
                     ..proxy::Rules::default()
                 },
             )),
@@ -184,6 +223,7 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
         }
         if let Some(proxy) = &proxy
             && options.list_uploads > 0
+            && matches!(scenario, Scenario::Latency(_))
         {
             listing = Some(tools::compare_listings(&options, &s3, proxy.options()).await?);
         }
@@ -282,6 +322,18 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
     println!("ABORTED={}", count("Aborted:") + count("Already gone:"));
     println!("FAILED={}", count("Failed:") + count("Not attempted:"));
     println!("ABORT_SECONDS={abort_seconds:.3}");
+    let throttled = lines
+        .iter()
+        .find_map(|line| line.strip_prefix("Throttled:"))
+        .and_then(|rest| {
+            rest.split_whitespace()
+                .next()?
+                .replace(',', "")
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0u64);
+    println!("THROTTLED={throttled}");
     println!("FRAMES={}", console.frames);
     println!(
         "SLOWEST_FRAME_MS={:.2}",

@@ -18,6 +18,10 @@ pub struct Measured {
     pub left: usize,
     /// Every object still there with the ETag, size and time it was seeded with.
     pub objects_untouched: bool,
+    /// Uploads the tool reported failed or not attempted.
+    pub failed: usize,
+    /// SlowDown answers partsweep counted (its summary's "Throttled:").
+    pub throttled: Option<u64>,
     pub note: String,
 }
 
@@ -44,6 +48,8 @@ impl Measured {
             peak_kb: 0,
             left: 0,
             objects_untouched: false,
+            failed: 0,
+            throttled: None,
             note: String::new(),
         }
     }
@@ -72,10 +78,8 @@ pub fn read_worker(measured: &mut Measured, run: &Run) -> Result<(), Error> {
     measured.aborted = value(&values, "ABORTED")?;
     measured.abort_seconds = value(&values, "ABORT_SECONDS")?;
     measured.peak_kb = run.peak_kb;
-    let failed: usize = value(&values, "FAILED")?;
-    if failed > 0 {
-        measured.note.push_str(&format!(" {failed} failed"));
-    }
+    measured.failed = value(&values, "FAILED")?;
+    measured.throttled = value(&values, "THROTTLED").ok();
     Ok(())
 }
 
@@ -113,9 +117,9 @@ pub fn summary(rows: &[Measured], options: &Options) -> String {
         options.repeats
     ));
     out.push_str(
-        "| tool | scenario | uploads | runs | aborted/s | list s | peak RSS MB | left | objects untouched | note |\n",
+        "| tool | scenario | uploads | runs | aborted/s | of the limit | list s | peak RSS MB | failed | left | objects untouched | note |\n",
     );
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---|---|\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
     let mut groups: Vec<(Tool, Scenario)> = Vec::new();
     for row in rows {
         if !groups.contains(&(row.tool, row.scenario)) {
@@ -136,18 +140,35 @@ pub fn summary(rows: &[Measured], options: &Options) -> String {
         } else {
             1
         };
-        let mut notes: Vec<&str> = runs.iter().map(|r| r.note.trim()).collect();
+        let of_limit = match scenario.rate_limit() {
+            Some(limit) => format!(
+                "{} %",
+                spread(
+                    &rate.iter().map(|r| r / limit * 100.0).collect::<Vec<_>>(),
+                    0
+                )
+            ),
+            None => "–".into(),
+        };
+        let mut notes: Vec<String> = runs.iter().map(|r| r.note.trim().to_owned()).collect();
+        let throttled = figures(&|r| r.throttled.map(|t| t as f64));
+        if !throttled.is_empty() && scenario.rate_limit().is_some() {
+            notes.push(format!("throttled {} times", spread(&throttled, 0)));
+        }
+        notes.retain(|n| !n.is_empty());
         notes.dedup();
         let untouched = runs.iter().all(|r| r.objects_untouched);
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             tool.label(),
             scenario.label(),
             runs.first().map_or(0, |r| r.set),
             runs.len(),
             spread(&rate, digits),
+            of_limit,
             spread(&figures(&|r| r.list_seconds), 2),
             spread(&figures(&|r| Some(r.peak_kb as f64 / 1024.0)), 1),
+            runs.iter().map(|r| r.failed).max().unwrap_or(0),
             runs.iter().map(|r| r.left).max().unwrap_or(0),
             if untouched { "yes" } else { "NO" },
             notes.join("; ")

@@ -23,7 +23,12 @@ const OBJECTS_PER_BUCKET: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
     Partsweep(usize),
-    BareSdk,
+    /// The bare program with this many aborts in flight; with the SDK's adaptive retry mode
+    /// (client-side rate limiting) when `adaptive`, else its standard mode.
+    BareSdk {
+        in_flight: usize,
+        adaptive: bool,
+    },
     Boto3,
     Rclone,
     AwsCli,
@@ -33,20 +38,44 @@ pub enum Tool {
 impl Tool {
     pub fn parse(name: &str) -> Option<Tool> {
         Some(match name {
-            "partsweep" | "partsweep-32" => Tool::Partsweep(32),
-            "bare" | "bare-sdk" => Tool::BareSdk,
+            "partsweep" => Tool::Partsweep(partsweep::tasks::DEFAULT_CONCURRENCY),
+            "bare" | "bare-sdk" => Tool::BareSdk {
+                in_flight: 64,
+                adaptive: false,
+            },
             "boto3" => Tool::Boto3,
             "rclone" => Tool::Rclone,
             "awscli" | "aws" => Tool::AwsCli,
             "s3cmd" => Tool::S3cmd,
-            other => Tool::Partsweep(other.strip_prefix("partsweep-")?.parse().ok()?),
+            other => {
+                if let Some(n) = other.strip_prefix("bare-sdk-adaptive-") {
+                    Tool::BareSdk {
+                        in_flight: n.parse().ok()?,
+                        adaptive: true,
+                    }
+                } else if let Some(n) = other.strip_prefix("bare-sdk-") {
+                    Tool::BareSdk {
+                        in_flight: n.parse().ok()?,
+                        adaptive: false,
+                    }
+                } else {
+                    Tool::Partsweep(other.strip_prefix("partsweep-")?.parse().ok()?)
+                }
+            }
         })
     }
 
     pub fn label(self) -> String {
         match self {
-            Tool::Partsweep(n) => format!("partsweep (concurrency {n})"),
-            Tool::BareSdk => "bare aws-sdk-s3 (64 in flight)".into(),
+            Tool::Partsweep(n) => format!("partsweep (adaptive, at most {n})"),
+            Tool::BareSdk {
+                in_flight,
+                adaptive: false,
+            } => format!("bare aws-sdk-s3 ({in_flight} in flight)"),
+            Tool::BareSdk {
+                in_flight,
+                adaptive: true,
+            } => format!("bare aws-sdk-s3, adaptive retry ({in_flight} in flight)"),
             Tool::Boto3 => "boto3 (32 threads)".into(),
             Tool::Rclone => "rclone backend cleanup".into(),
             Tool::AwsCli => "aws s3api (one call per upload)".into(),
@@ -55,8 +84,7 @@ impl Tool {
     }
 }
 
-pub const DEFAULT_TOOLS: &str =
-    "partsweep-32,partsweep-8,partsweep-128,bare-sdk,boto3,rclone,awscli,s3cmd";
+pub const DEFAULT_TOOLS: &str = "partsweep,partsweep-32,bare-sdk,boto3,rclone,awscli,s3cmd";
 
 /// Where the tools reach the server (Garage, or the proxy in front of it), for the
 /// subprocesses; and a client straight to Garage that reads objects' ETags.
@@ -328,6 +356,10 @@ fn limit_for(count: usize, scenario: Scenario) -> Duration {
     let per_upload = match scenario {
         Scenario::Direct => Duration::from_millis(50),
         Scenario::Latency(delay) => Duration::from_millis(50) + delay * 2,
+        Scenario::Throttled {
+            latency,
+            per_second,
+        } => Duration::from_millis(50) + latency * 2 + Duration::from_secs_f64(4.0 / per_second),
     };
     Duration::from_secs(300) + per_upload * count as u32
 }
@@ -365,9 +397,17 @@ pub async fn measure(
             read_worker(&mut measured, &run)?;
             measured.note = "the console's App + Tasks, driven by keys".into();
         }
-        Tool::BareSdk => {
+        Tool::BareSdk {
+            in_flight,
+            adaptive,
+        } => {
             let binary = sibling_binary("bare_abort")?;
-            let run = run_measured(server, &binary, &[&bucket, "64"], limit).await?;
+            let in_flight = in_flight.to_string();
+            let mut args = vec![bucket.as_str(), in_flight.as_str()];
+            if adaptive {
+                args.push("adaptive");
+            }
+            let run = run_measured(server, &binary, &args, limit).await?;
             read_worker(&mut measured, &run)?;
         }
         Tool::Boto3 => {
