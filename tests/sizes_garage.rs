@@ -2,6 +2,7 @@
 //! several buckets, unreadable uploads, and which uploads are still active.
 
 mod common;
+mod proxy;
 
 use futures::TryStreamExt;
 use partsweep::ops::cost::is_active;
@@ -193,6 +194,7 @@ async fn a_scan_reports_a_bucket_deleted_mid_scan_and_the_others_totals() {
         &s3,
         buckets,
         SIZING,
+        &tokio::sync::Semaphore::new(SIZING.concurrency),
         &CancellationToken::new(),
         |event| match event {
             ScanEvent::Sized { uploads, .. } => sized_uploads += uploads.len(),
@@ -243,6 +245,7 @@ async fn a_bucket_listed_in_another_region_is_read_in_the_region_the_server_name
         &s3,
         vec![elsewhere],
         SIZING,
+        &tokio::sync::Semaphore::new(SIZING.concurrency),
         &CancellationToken::new(),
         |event| {
             if let ScanEvent::BucketDone { result, .. } = event {
@@ -344,4 +347,87 @@ async fn the_runner_sizes_every_upload_asked_for_and_reads_one_uploads_parts() {
     let parts = result.expect("parts");
     assert_eq!(parts.parts.len(), 1);
     assert_eq!(parts.parts[0].number, 1);
+}
+
+/// Sizes nobody asked for never crowd out the user's own work: once a clear starts,
+/// background ListParts calls (the bucket scan and the pane's workers) start no more until it
+/// ends; only those already in flight finish.
+#[tokio::test(flavor = "multi_thread")]
+async fn background_sizing_stands_aside_while_a_clear_runs() {
+    use partsweep::action::{Action, Command, SizeCommand};
+    use partsweep::tasks::{SIZE_CONCURRENCY, Tasks};
+    use std::time::Duration;
+
+    let garage = common::client().await;
+    let bucket = common::bucket(&garage, "quiet").await;
+    let started = common::start_uploads(&garage, &bucket, "quiet/", 600).await;
+    let proxy = proxy::Proxy::start(
+        &common::options(),
+        proxy::Rules {
+            latency: Duration::from_millis(20),
+            ..proxy::Rules::default()
+        },
+    );
+    let s3 = S3::connect(&proxy.options()).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Tasks::new(s3, tx, Journal::off());
+    tasks.run(Command::Sizes(SizeCommand::ScanBuckets {
+        scan: 1,
+        buckets: vec![Bucket {
+            name: bucket.clone(),
+            region: None,
+            created: None,
+        }],
+    }));
+    tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
+        request: 2,
+        bucket: bucket.clone(),
+        uploads: common::all_uploads(&garage, &bucket).await,
+        first: false,
+    }));
+    let is_list_parts =
+        |seen: &proxy::Seen| seen.method == "GET" && seen.query.contains("uploadId=");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while proxy.seen().iter().filter(|s| is_list_parts(s)).count() < 50 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sizing never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    tasks.run(Command::AbortUploads {
+        job: 3,
+        bucket: bucket.clone(),
+        uploads: common::refs(&started),
+    });
+    loop {
+        let action = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("the clear ends")
+            .expect("runner alive");
+        if let Action::JobFinished {
+            job: 3,
+            not_attempted,
+        } = action
+        {
+            assert!(not_attempted.is_empty());
+            break;
+        }
+    }
+    let seen = proxy.seen();
+    let aborts: Vec<usize> = (0..seen.len())
+        .filter(|&i| seen[i].method == "DELETE")
+        .collect();
+    assert_eq!(aborts.len(), 600, "every upload aborted once");
+    let (first, last) = (aborts[0], aborts[aborts.len() - 1]);
+    let during = seen[first..=last]
+        .iter()
+        .filter(|s| is_list_parts(s))
+        .count();
+    assert!(
+        during <= SIZE_CONCURRENCY,
+        "{during} ListParts calls answered during the clear; at most the {SIZE_CONCURRENCY} in flight when it started may finish"
+    );
+    assert!(common::all_uploads(&garage, &bucket).await.is_empty());
 }

@@ -117,7 +117,7 @@ impl Console {
     /// Background sizes with `n` ListParts calls in flight (per kind: pane, scan).
     pub fn with_size_concurrency(mut self, n: usize) -> Self {
         if let Some(tasks) = &mut self.tasks {
-            tasks.size_concurrency = n;
+            tasks.set_size_concurrency(n);
         }
         self
     }

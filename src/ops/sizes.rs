@@ -234,20 +234,19 @@ pub enum ScanEvent {
     },
 }
 
-/// Sizes every upload of every bucket, a few buckets at a time, `concurrency` ListParts calls
-/// in flight in all. A bucket in another region is read in its own region (from ListBuckets,
-/// or asked when the server says the region is wrong). A bucket that fails reports its error
-/// and the scan goes on; cancelling starts no new bucket.
+/// Sizes every upload of every bucket, a few buckets at a time, each ListParts call taking one
+/// of `permits` (one limit for every bucket: a single big bucket may use all of it; a caller
+/// that takes them stops new calls). A bucket in another region is read in its own region
+/// (from ListBuckets, or asked when the server says the region is wrong). A bucket that fails
+/// reports its error and the scan goes on; cancelling starts no new bucket.
 pub async fn scan_buckets(
     s3: &S3,
     buckets: Vec<Bucket>,
     sizing: Sizing,
+    permits: &Semaphore,
     token: &CancellationToken,
     mut report: impl FnMut(ScanEvent),
 ) {
-    // One limit for every bucket: a single big bucket may use all of it.
-    let permits = Semaphore::new(sizing.concurrency.max(1));
-    let permits = &permits;
     // Held only for one call of `report`, never across an await.
     let report = Mutex::new(&mut report);
     let send = |event| (report.lock().unwrap_or_else(PoisonError::into_inner))(event);

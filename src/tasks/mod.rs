@@ -8,10 +8,13 @@ mod sizes;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, Command, SizeCommand};
@@ -46,10 +49,24 @@ pub struct Tasks {
     journal: Journal,
     pub concurrency: usize,
     pub page_size: Option<i32>,
-    /// ListParts calls in flight for background sizes (per kind: pane, scan).
-    pub size_concurrency: usize,
+    /// ListParts calls in flight for background sizes (the pane and the scan together).
+    size_concurrency: usize,
+    /// One per background ListParts call; a write job takes them all while it runs.
+    background: Arc<Semaphore>,
     running: HashMap<u64, Running>,
     sizer: sizes::Sizer,
+}
+
+/// While it lives, background sizing starts no new call (those in flight finish): a write job
+/// never shares the server, or its rate limit, with sizes nobody asked for. The job itself
+/// does not wait for it.
+struct Quiet(JoinHandle<Option<OwnedSemaphorePermit>>);
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        // Not yet taken: stop waiting. Taken: dropping the handle drops the permits with it.
+        self.0.abort();
+    }
 }
 
 impl Tasks {
@@ -61,9 +78,24 @@ impl Tasks {
             concurrency: DEFAULT_CONCURRENCY,
             page_size: None,
             size_concurrency: SIZE_CONCURRENCY,
+            background: Arc::new(Semaphore::new(SIZE_CONCURRENCY)),
             running: HashMap::new(),
             sizer: sizes::Sizer::default(),
         }
+    }
+
+    /// Background ListParts calls in flight at most; set before the first command.
+    pub fn set_size_concurrency(&mut self, n: usize) {
+        self.size_concurrency = n.max(1);
+        self.background = Arc::new(Semaphore::new(self.size_concurrency));
+    }
+
+    fn quiet(&self) -> Quiet {
+        let permits = self.background.clone();
+        let all = u32::try_from(self.size_concurrency).unwrap_or(u32::MAX);
+        Quiet(tokio::spawn(async move {
+            permits.acquire_many_owned(all).await.ok()
+        }))
     }
 
     fn token(&mut self, id: u64) -> CancellationToken {
@@ -151,7 +183,9 @@ impl Tasks {
                 let token = self.token(job);
                 let concurrency = self.concurrency;
                 let journal = self.journal.clone();
+                let quiet = self.quiet();
                 tokio::spawn(async move {
+                    let _quiet = quiet;
                     let limiter = Limiter::new(concurrency);
                     let work = abort_paced(
                         &s3,
@@ -223,14 +257,12 @@ impl Tasks {
             Command::Delete(command) => {
                 let tokens = self.tokens(delete::cancel_id(&command));
                 let journal = self.journal.clone();
-                tokio::spawn(delete::run(
-                    s3,
-                    journal,
-                    tx,
-                    command,
-                    self.concurrency,
-                    tokens,
-                ));
+                let quiet = self.quiet();
+                let concurrency = self.concurrency;
+                tokio::spawn(async move {
+                    let _quiet = quiet;
+                    delete::run(s3, journal, tx, command, concurrency, tokens).await;
+                });
             }
             Command::Sizes(command) => self.run_sizes(s3, tx, command),
         }
@@ -245,7 +277,8 @@ impl Tasks {
                     uploads_page: self.page_size,
                     parts_page: None,
                 };
-                tokio::spawn(sizes::scan(s3, tx, scan, buckets, sizing, token));
+                let permits = self.background.clone();
+                tokio::spawn(sizes::scan(s3, tx, scan, buckets, sizing, permits, token));
             }
             SizeCommand::MeasureUploads {
                 request,
@@ -254,8 +287,9 @@ impl Tasks {
                 first,
             } => {
                 let workers = self.size_concurrency;
+                let permits = self.background.clone();
                 self.sizer
-                    .enqueue(&s3, &tx, workers, request, bucket, uploads, first);
+                    .enqueue(&s3, &tx, workers, &permits, request, bucket, uploads, first);
             }
             SizeCommand::ReadParts {
                 request,

@@ -1,15 +1,16 @@
 //! Runs the size commands: the scan of every bucket, background ListParts for the uploads
 //! pane (the rows on screen first), and one upload's parts for its details view.
 //!
-//! Background sizing has its own few workers and queue: the user's own calls (listings,
-//! aborts, details) never wait behind it.
+//! Background sizing has its own few workers and queue, and each of its calls takes one of a
+//! few permits, which a write job takes while it runs: the user's own calls (listings, aborts,
+//! details) never wait behind it.
 
 use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::action::{Action, JobId, RequestId, SizeEvent};
@@ -53,6 +54,7 @@ impl Sizer {
         s3: &S3,
         tx: &UnboundedSender<Action>,
         workers: usize,
+        permits: &Arc<Semaphore>,
         request: RequestId,
         bucket: String,
         uploads: Vec<Upload>,
@@ -61,7 +63,12 @@ impl Sizer {
         if !self.started {
             self.started = true;
             for _ in 0..workers.max(1) {
-                tokio::spawn(work(s3.clone(), tx.clone(), self.queue.clone()));
+                tokio::spawn(work(
+                    s3.clone(),
+                    tx.clone(),
+                    self.queue.clone(),
+                    permits.clone(),
+                ));
             }
         }
         let bucket: Arc<str> = bucket.into();
@@ -94,13 +101,17 @@ fn queue_up<T>(waiting: &mut VecDeque<T>, items: impl Iterator<Item = T>, first:
     }
 }
 
-async fn work(s3: S3, tx: UnboundedSender<Action>, queue: Arc<Queue>) {
+async fn work(s3: S3, tx: UnboundedSender<Action>, queue: Arc<Queue>, permits: Arc<Semaphore>) {
     loop {
         let mut woken = pin!(queue.wake.notified());
         woken.as_mut().enable();
         let Some(next) = queue.with_waiting(VecDeque::pop_front) else {
             woken.await;
             continue;
+        };
+        // Taken only for the call: an idle worker holds none, so a job can take them all.
+        let Ok(_permit) = permits.acquire().await else {
+            return;
         };
         let result = measure(&s3, &next.bucket, &next.upload, None).await;
         let event = SizeEvent::Measured {
@@ -122,9 +133,10 @@ pub async fn scan(
     scan: JobId,
     buckets: Vec<Bucket>,
     sizing: Sizing,
+    permits: Arc<Semaphore>,
     token: CancellationToken,
 ) {
-    scan_buckets(&s3, buckets, sizing, &token, |event| {
+    scan_buckets(&s3, buckets, sizing, &permits, &token, |event| {
         let _ = tx.send(Action::Sizes(SizeEvent::Scan { scan, event }));
     })
     .await;
