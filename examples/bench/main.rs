@@ -200,8 +200,14 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
             proxy.as_ref().map_or(&*garage.endpoint, |p| p.endpoint()),
             &garage,
         )?;
-        for &tool in &options.tools {
-            for repeat in 0..options.repeats {
+        // Round by round, each tool once a round: load that drifts during the bench (a shared
+        // machine) weighs on every tool alike. A tool that fails is not run again.
+        let mut given_up: Vec<Tool> = Vec::new();
+        for repeat in 0..options.repeats {
+            for &tool in &options.tools {
+                if given_up.contains(&tool) {
+                    continue;
+                }
                 eprintln!(
                     "{} · {} · run {}/{}…",
                     tool.label(),
@@ -233,7 +239,7 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
                     Err(err) => {
                         eprintln!("  skipped: {err}");
                         skipped.push(format!("{} ({}): {err}", tool.label(), scenario.label()));
-                        break;
+                        given_up.push(tool);
                     }
                 }
             }
