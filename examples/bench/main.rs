@@ -15,11 +15,13 @@
 //!     [--repeats R] [--scenarios direct,latency,throttled] [--latency-ms 30] [--rate 1000]
 //!     [--list-uploads N] [--list-prefixes P] [--time-limit SECONDS] [--out FILE]
 //! ```
-//! Tools: `partsweep-N` (N: its `--concurrency` bound), `bare-sdk` (64 in flight),
+//! Tools: `partsweep` or `partsweep-N` (N: its `--concurrency` bound; 256 unless told),
+//! `partsweep-quiet` or `partsweep-N-quiet` (its background sizing one ListParts at a time, to
+//! see what that costs a clear), `bare-sdk` (64 in flight),
 //! `bare-sdk-N`, `bare-sdk-adaptive-N` (the SDK's adaptive retry mode), `boto3`, `rclone`,
 //! `awscli`, `s3cmd`. `--tools ''` measures no tool (only the listing).
 //! `scripts/bench.sh` installs the peers and runs this. partsweep itself runs as
-//! `bench worker BUCKET CONCURRENCY`: the real `App` and `Tasks` driven by key presses
+//! `bench worker BUCKET CONCURRENCY [quiet]`: the real `App` and `Tasks` driven by key presses
 //! (`/bucket⏎ u D y`), or with `--via-cli` as `partsweep clear BUCKET --yes`.
 //!
 //! `tools.rs` runs each tool and the listings, `report.rs` reads the workers' figures and
@@ -296,7 +298,8 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
 }
 
 /// partsweep as a user drives it: `/bucket⏎`, `u`, wait for the list, `D`, `y`, wait.
-async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
+/// `quiet`: the background sizing one ListParts call at a time (pane and scan each).
+async fn worker(bucket: &str, concurrency: usize, quiet: bool) -> Result<(), Error> {
     let options = ConnectOptions {
         profile: None,
         region: Some(REGION.to_owned()),
@@ -310,6 +313,9 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
     let s3 = S3::connect(&options).await;
     let limit = Duration::from_secs(3_600);
     let mut console = console::Console::new(s3, concurrency)?;
+    if quiet {
+        console = console.with_size_concurrency(1);
+    }
     console
         .run_until(Duration::from_secs(60), "listing buckets", |app| {
             !app.buckets.loading
@@ -410,9 +416,15 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("worker") {
-        let bucket = args.get(1).ok_or("worker BUCKET CONCURRENCY")?;
-        let concurrency = args.get(2).ok_or("worker BUCKET CONCURRENCY")?.parse()?;
-        return worker(bucket, concurrency).await;
+        const USAGE: &str = "worker BUCKET CONCURRENCY [quiet]";
+        let bucket = args.get(1).ok_or(USAGE)?;
+        let concurrency = args.get(2).ok_or(USAGE)?.parse()?;
+        let quiet = match args.get(3).map(String::as_str) {
+            None => false,
+            Some("quiet") => true,
+            Some(_) => return Err(USAGE.into()),
+        };
+        return worker(bucket, concurrency, quiet).await;
     }
     if !orchestrate(parse_options(&args)?).await? {
         std::process::exit(1);

@@ -23,7 +23,12 @@ const OBJECTS_PER_BUCKET: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
-    Partsweep(usize),
+    /// The console with this `--concurrency` bound; `quiet`: its background sizing held to one
+    /// ListParts call at a time (pane and scan each), to see what that sizing costs a clear.
+    Partsweep {
+        bound: usize,
+        quiet: bool,
+    },
     /// The bare program with this many aborts in flight; with the SDK's adaptive retry mode
     /// (client-side rate limiting) when `adaptive`, else its standard mode.
     BareSdk {
@@ -39,7 +44,14 @@ pub enum Tool {
 impl Tool {
     pub fn parse(name: &str) -> Option<Tool> {
         Some(match name {
-            "partsweep" => Tool::Partsweep(partsweep::tasks::DEFAULT_CONCURRENCY),
+            "partsweep" => Tool::Partsweep {
+                bound: partsweep::tasks::DEFAULT_CONCURRENCY,
+                quiet: false,
+            },
+            "partsweep-quiet" => Tool::Partsweep {
+                bound: partsweep::tasks::DEFAULT_CONCURRENCY,
+                quiet: true,
+            },
             "bare" | "bare-sdk" => Tool::BareSdk {
                 in_flight: 64,
                 adaptive: false,
@@ -60,7 +72,15 @@ impl Tool {
                         adaptive: false,
                     }
                 } else {
-                    Tool::Partsweep(other.strip_prefix("partsweep-")?.parse().ok()?)
+                    let bound = other.strip_prefix("partsweep-")?;
+                    let (bound, quiet) = match bound.strip_suffix("-quiet") {
+                        Some(bound) => (bound, true),
+                        None => (bound, false),
+                    };
+                    Tool::Partsweep {
+                        bound: bound.parse().ok()?,
+                        quiet,
+                    }
                 }
             }
         })
@@ -68,7 +88,15 @@ impl Tool {
 
     pub fn label(self) -> String {
         match self {
-            Tool::Partsweep(n) => format!("partsweep (adaptive, at most {n})"),
+            Tool::Partsweep {
+                bound,
+                quiet: false,
+            } => {
+                format!("partsweep (adaptive, at most {bound})")
+            }
+            Tool::Partsweep { bound, quiet: true } => {
+                format!("partsweep (adaptive, at most {bound}; sizing 1 at a time)")
+            }
             Tool::BareSdk {
                 in_flight,
                 adaptive: false,
@@ -461,13 +489,20 @@ async fn run_tool(
     measured: &mut Measured,
 ) -> Result<(), Error> {
     match tool {
-        Tool::Partsweep(concurrency) if options.via_cli => {
-            partsweep_cli(measured, server, bucket, concurrency, limit).await?
-        }
-        Tool::Partsweep(concurrency) => {
+        Tool::Partsweep {
+            bound: concurrency, ..
+        } if options.via_cli => partsweep_cli(measured, server, bucket, concurrency, limit).await?,
+        Tool::Partsweep {
+            bound: concurrency,
+            quiet,
+        } => {
             let me = std::env::current_exe()?;
             let concurrency = concurrency.to_string();
-            let run = run_measured(server, &me, &["worker", bucket, &concurrency], limit).await?;
+            let mut args = vec!["worker", bucket, concurrency.as_str()];
+            if quiet {
+                args.push("quiet");
+            }
+            let run = run_measured(server, &me, &args, limit).await?;
             read_worker(measured, &run)?;
             measured.note = "the console's App + Tasks, driven by keys".into();
         }
