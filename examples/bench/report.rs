@@ -197,7 +197,7 @@ pub fn summary(rows: &[Measured], options: &Options) -> String {
             runs.len(),
             spread(&rate, digits),
             spread(&figures(&|r| r.list_seconds), 2),
-            spread(&figures(&|r| Some(r.peak_kb as f64 / 1024.0)), 1),
+            spread(&figures(&|r| (r.peak_kb > 0).then(|| r.peak_kb as f64 / 1024.0)), 1),
             runs.iter().map(|r| r.failed).max().unwrap_or(0),
             runs.iter().map(|r| r.left).max().unwrap_or(0),
             if untouched { "yes" } else { "NO" },
