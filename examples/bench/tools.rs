@@ -10,7 +10,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use futures::{StreamExt, TryStreamExt, stream};
 use partsweep::demo::garage::{GarageServer, REGION};
 use partsweep::ops::list::{ListingCounts, uploads_counted};
-use partsweep::s3::{ConnectOptions, S3};
+use partsweep::s3::{ConnectOptions, S3, UploadRef};
 
 use crate::proxy::Proxy;
 use crate::report::{Listing, Measured, read_worker};
@@ -385,9 +385,17 @@ async fn seed_uploads(s3: &S3, bucket: &str, count: usize, prefixes: usize) -> R
     Ok(())
 }
 
+/// Counts the uploads a tool left, then aborts them (directly): the console of a later run
+/// sizes every bucket's uploads in the background, so leftovers would weigh on it.
 async fn uploads_left(s3: &S3, bucket: &str) -> Result<usize, Error> {
     let pages: Vec<Vec<_>> = s3.list_uploads(bucket, None, None).try_collect().await?;
-    Ok(pages.iter().map(Vec::len).sum())
+    let left = pages.concat();
+    stream::iter(&left)
+        .map(|upload| async move { s3.abort_upload(bucket, &UploadRef::from(upload)).await })
+        .buffer_unordered(SEED_IN_FLIGHT)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(left.len())
 }
 
 /// The set size a tool gets.
