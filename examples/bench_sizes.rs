@@ -3,7 +3,7 @@
 //! keystroke takes while the sizes stream in. One throwaway Garage on 127.0.0.1.
 //!
 //! ```text
-//! cargo run --release --example bench_sizes -- [--uploads N] [--concurrency C]
+//! cargo run --release --example bench_sizes -- [--uploads N] [--concurrency C] [--repeats R]
 //! ```
 //! Seeds one bucket with N uploads holding 0, 1 or 2 parts of 1 KiB, then measures:
 //! - bare: list every upload, then ListParts for each, C at a time (`buffer_unordered`);
@@ -13,7 +13,9 @@
 //! - the uploads pane: a fresh console, the bucket opened at once, until every row shows its
 //!   size (its own workers and the scan together).
 //!
-//! Prints a Markdown table; nothing leaves the machine.
+//! The bucket is seeded once; with `--repeats R` the three measurements run R times over it
+//! (they only read). Prints a Markdown table, a row per path and run; nothing leaves the
+//! machine.
 
 #[path = "support/console.rs"]
 mod console;
@@ -36,12 +38,14 @@ const PART: usize = 1_024;
 struct Options {
     uploads: usize,
     concurrency: usize,
+    repeats: usize,
 }
 
 fn parse_options() -> Result<Options, Error> {
     let mut options = Options {
         uploads: 2_000,
         concurrency: partsweep::tasks::SIZE_CONCURRENCY,
+        repeats: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +54,7 @@ fn parse_options() -> Result<Options, Error> {
             "--uploads" => options.uploads = value()?.parse()?,
             "--full" => options.uploads = 100_000,
             "--concurrency" => options.concurrency = value()?.parse()?,
+            "--repeats" => options.repeats = value()?.parse::<usize>()?.max(1),
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -262,25 +267,23 @@ async fn uploads_pane(s3: &S3, concurrency: usize) -> Result<ConsoleRun, Error> 
     })
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    let options = parse_options()?;
+/// One measurement of the three paths over the seeded bucket: a table row each.
+async fn measure_round(
+    garage: &GarageServer,
+    s3: &S3,
+    options: &Options,
+    expected: u64,
+    run: usize,
+) -> Result<(), Error> {
     let (n, c) = (options.uploads, options.concurrency);
-    let garage = GarageServer::start(&find_binary(None)?).await?;
-    let s3 = garage.client().await;
-    eprintln!("seeding {n} uploads…");
-    let seeding = Instant::now();
-    let expected = seed(&s3, n).await?;
-    eprintln!("  {:.1}s", seeding.elapsed().as_secs_f64());
-
     eprintln!("bare aws-sdk-s3, {c} in flight…");
-    let (bare_seconds, parts_seconds, bare_bytes) = bare(&garage, c).await?;
+    let (bare_seconds, parts_seconds, bare_bytes) = bare(garage, c).await?;
     eprintln!("  {bare_seconds:.2}s ({parts_seconds:.2}s of them ListParts)");
     eprintln!("partsweep bucket list (scan), {c} in flight…");
-    let list = bucket_list(&s3, c).await?;
+    let list = bucket_list(s3, c).await?;
     eprintln!("  {:.2}s", list.seconds);
     eprintln!("partsweep uploads pane, {c} workers and the scan…");
-    let pane = uploads_pane(&s3, c).await?;
+    let pane = uploads_pane(s3, c).await?;
     eprintln!("  {:.2}s", pane.seconds);
 
     for (what, bytes) in [
@@ -294,22 +297,14 @@ async fn main() -> Result<(), Error> {
     }
     let rate = |seconds: f64| n as f64 / seconds;
     println!(
-        "Sizes of {n} incomplete uploads (0–2 parts each), ListParts {c} in flight; seconds from \
-         nothing known to every size known (listing included):\n"
-    );
-    println!(
-        "| path | seconds | uploads/s | vs bare | keys pressed | key + frame, median | 99th percentile | slowest | slowest frame |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    println!(
-        "| bare aws-sdk-s3: list, then a ListParts loop | {bare_seconds:.2} | {:.0} | 100 % | - | - | - | - | - |",
+        "| {run} | bare aws-sdk-s3: list, then a ListParts loop | {bare_seconds:.2} | {:.0} | 100 % | - | - | - | - | - |",
         rate(bare_seconds)
     );
     println!(
-        "| (of which the ListParts loop alone) | {parts_seconds:.2} | {:.0} | | | | | | |",
+        "| {run} | (of which the ListParts loop alone) | {parts_seconds:.2} | {:.0} | | | | | | |",
         rate(parts_seconds)
     );
-    for (what, run) in [
+    for (what, path) in [
         ("partsweep bucket list (scan, from start-up)", &list),
         (
             "partsweep uploads pane (opened at once, with the scan)",
@@ -317,16 +312,42 @@ async fn main() -> Result<(), Error> {
         ),
     ] {
         println!(
-            "| {what} | {:.2} | {:.0} | {:.0} % | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
-            run.seconds,
-            rate(run.seconds),
-            100.0 * bare_seconds / run.seconds,
-            run.keys.0.len(),
-            run.keys.percentile_ms(0.5),
-            run.keys.percentile_ms(0.99),
-            run.keys.percentile_ms(1.0),
-            run.slowest_frame_ms
+            "| {run} | {what} | {:.2} | {:.0} | {:.0} % | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
+            path.seconds,
+            rate(path.seconds),
+            100.0 * bare_seconds / path.seconds,
+            path.keys.0.len(),
+            path.keys.percentile_ms(0.5),
+            path.keys.percentile_ms(0.99),
+            path.keys.percentile_ms(1.0),
+            path.slowest_frame_ms
         );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let options = parse_options()?;
+    let (n, c) = (options.uploads, options.concurrency);
+    let garage = GarageServer::start(&find_binary(None)?).await?;
+    let s3 = garage.client().await;
+    eprintln!("seeding {n} uploads…");
+    let seeding = Instant::now();
+    let expected = seed(&s3, n).await?;
+    eprintln!("  {:.1}s", seeding.elapsed().as_secs_f64());
+
+    println!(
+        "Sizes of {n} incomplete uploads (0–2 parts each), ListParts {c} in flight; seconds from \
+         nothing known to every size known (listing included):\n"
+    );
+    println!(
+        "| run | path | seconds | uploads/s | vs bare | keys pressed | key + frame, median | 99th percentile | slowest | slowest frame |"
+    );
+    println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for run in 1..=options.repeats {
+        eprintln!("run {run}/{}", options.repeats);
+        measure_round(&garage, &s3, &options, expected, run).await?;
     }
     drop(garage);
     Ok(())

@@ -10,8 +10,10 @@
 #   scripts/bench.sh --uploads N --tools partsweep,partsweep-32,bare-sdk-128,bare-sdk-adaptive-64
 #                    --loop-uploads M --repeats R
 #                    --scenarios direct,latency,throttled --latency-ms 30 --rate R
-#                    --list-uploads N --list-prefixes P
+#                    --list-uploads N --list-prefixes P --time-limit SECONDS
 #                    --no-ui --ui-only --via-cli
+#   (--time-limit: each tool's run is killed past it and measured by what it aborted by then;
+#   --tools '' --scenarios latency: only the listing)
 #
 # Results go to stdout and to target/bench/ (clear.md, ui.md, machine.txt).
 # Needs: cargo, garage (cargo install garage --version 2.5.0 --locked), python3, apt-get (as root)
@@ -33,10 +35,10 @@ while (($#)); do
         --no-ui) run_ui=0 ;;
         --ui-only) run_clear=0 ;;
         --full | --via-cli) bench_args+=("$1") ;;
-        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --rate | --list-uploads | --list-prefixes)
+        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --rate | --list-uploads | --list-prefixes | --time-limit)
             bench_args+=("$1" "$2"); shift ;;
         --repeats) bench_args+=("$1" "$2"); ui_args+=("$1" "$2"); shift ;;
-        -h | --help) sed -n 2,18p "$0"; exit 0 ;;
+        -h | --help) sed -n 2,20p "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift

@@ -1,6 +1,8 @@
-//! Clear-all and listing at scale, measured against the peers, directly and at a remote
-//! server's latency. Starts one throwaway Garage on 127.0.0.1 and, for the latency scenario,
-//! the project's test proxy in front of it (`tests/proxy`, a fixed delay per request). For
+//! Clear-all and listing at scale, measured against the peers, directly, at a remote server's
+//! latency, and at that latency under a request-rate limit. Starts one throwaway Garage on
+//! 127.0.0.1 and, for the latency and throttled scenarios, the project's test proxy in front
+//! of it (`tests/proxy`: a fixed delay per request; `throttled` adds 503 SlowDown above `--rate`
+//! requests a second, counted over all requests, as a provider's request-rate limit does). For
 //! every scenario, tool and repeat it seeds the same fresh set of incomplete uploads (and three
 //! objects) in a fresh bucket, runs the tool as a subprocess (under `/usr/bin/time` for its peak
 //! memory), then counts the uploads left and compares the objects' ETags with those seeded.
@@ -11,10 +13,15 @@
 //! ```text
 //! cargo run --release --example bench -- [--uploads N] [--loop-uploads M] [--tools a,b]
 //!     [--repeats R] [--scenarios direct,latency,throttled] [--latency-ms 30] [--rate 1000]
-//!     [--list-uploads N] [--list-prefixes P] [--out FILE]
+//!     [--list-uploads N] [--list-prefixes P] [--time-limit SECONDS] [--out FILE]
 //! ```
+//! Tools: `partsweep` or `partsweep-N` (N: its `--concurrency` bound; 256 unless told),
+//! `partsweep-quiet` or `partsweep-N-quiet` (its background sizing one ListParts at a time, to
+//! see what that costs a clear), `bare-sdk` (64 in flight),
+//! `bare-sdk-N`, `bare-sdk-adaptive-N` (the SDK's adaptive retry mode), `boto3`, `rclone`,
+//! `awscli`, `s3cmd`. `--tools ''` measures no tool (only the listing).
 //! `scripts/bench.sh` installs the peers and runs this. partsweep itself runs as
-//! `bench worker BUCKET CONCURRENCY`: the real `App` and `Tasks` driven by key presses
+//! `bench worker BUCKET CONCURRENCY [quiet]`: the real `App` and `Tasks` driven by key presses
 //! (`/bucket⏎ u D y`), or with `--via-cli` as `partsweep clear BUCKET --yes`.
 //!
 //! `tools.rs` runs each tool and the listings, `report.rs` reads the workers' figures and
@@ -76,6 +83,28 @@ impl Scenario {
             _ => None,
         }
     }
+
+    /// What the proxy does in this scenario; `None`: no proxy.
+    fn rules(self) -> Option<proxy::Rules> {
+        match self {
+            Scenario::Direct => None,
+            Scenario::Latency(latency) => Some(proxy::Rules {
+                latency,
+                ..proxy::Rules::default()
+            }),
+            Scenario::Throttled {
+                latency,
+                per_second,
+            } => Some(proxy::Rules {
+                latency,
+                slow_down: Some(proxy::RateLimit {
+                    per_second,
+                    burst: 20,
+                }),
+                ..proxy::Rules::default()
+            }),
+        }
+    }
 }
 
 pub struct Options {
@@ -90,6 +119,9 @@ pub struct Options {
     list_prefixes: usize,
     out: Option<PathBuf>,
     via_cli: bool,
+    /// Each tool's run is killed past this (default: generous, by set size and scenario) and
+    /// measured by what it aborted until then.
+    time_limit: Option<Duration>,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, Error> {
@@ -105,6 +137,7 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
         list_prefixes: 64,
         out: None,
         via_cli: false,
+        time_limit: None,
     };
     let mut tools = DEFAULT_TOOLS.to_owned();
     let mut scenarios = "direct,latency".to_owned();
@@ -127,6 +160,9 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
             "--list-prefixes" => options.list_prefixes = value()?.parse::<usize>()?.max(1),
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--via-cli" => options.via_cli = true,
+            "--time-limit" => {
+                options.time_limit = Some(Duration::from_secs(value()?.parse()?));
+            }
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -159,36 +195,21 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
     let mut skipped = Vec::new();
     let mut listing = None;
     for &scenario in &options.scenarios {
-        let proxy = match scenario {
-            Scenario::Direct => None,
-            Scenario::Latency(latency) => Some(proxy::Proxy::start(
-                &garage.connect_options(),
-                proxy::Rules {
-                    latency,
-                    ..proxy::Rules::default()
-                },
-            )),
-            Scenario::Throttled {
-                latency,
-                per_second,
-            } => Some(proxy::Proxy::start(
-                &garage.connect_options(),
-                proxy::Rules {
-                    latency,
-                    slow_down: Some(proxy::RateLimit {
-                        per_second,
-                        burst: 20,
-                    }),
-                    ..proxy::Rules::default()
-                },
-            )),
-        };
+        let proxy = scenario
+            .rules()
+            .map(|rules| proxy::Proxy::start(&garage.connect_options(), rules));
         let server = Server::new(
             proxy.as_ref().map_or(&*garage.endpoint, |p| p.endpoint()),
             &garage,
         )?;
-        for &tool in &options.tools {
-            for repeat in 0..options.repeats {
+        // Round by round, each tool once a round: load that drifts during the bench (a shared
+        // machine) weighs on every tool alike. A tool that fails is not run again.
+        let mut given_up: Vec<Tool> = Vec::new();
+        for repeat in 0..options.repeats {
+            for &tool in &options.tools {
+                if given_up.contains(&tool) {
+                    continue;
+                }
                 eprintln!(
                     "{} · {} · run {}/{}…",
                     tool.label(),
@@ -196,15 +217,19 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
                     repeat + 1,
                     options.repeats
                 );
-                match tools::measure(tool, scenario, &options, &server, &s3, rows.len()).await {
+                let run = tools::measure(tool, scenario, &options, &server, proxy.as_ref(), &s3);
+                match run.await {
                     Ok(row) => {
                         eprintln!(
-                            "  list {:?}s, abort {:.2}s ({:.0}/s), peak {} KB, left {}, objects {}",
+                            "  list {:?}s, abort {:.2}s ({:.0}/s), peak {} KB, left {}, \
+                             failed {}, proxy {:?}, objects {}",
                             row.list_seconds,
                             row.abort_seconds,
                             row.rate(),
                             row.peak_kb,
                             row.left,
+                            row.failed,
+                            row.proxy,
                             if row.objects_untouched {
                                 "untouched"
                             } else {
@@ -216,14 +241,13 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
                     Err(err) => {
                         eprintln!("  skipped: {err}");
                         skipped.push(format!("{} ({}): {err}", tool.label(), scenario.label()));
-                        break;
+                        given_up.push(tool);
                     }
                 }
             }
         }
-        if let Some(proxy) = &proxy
+        if let (Some(proxy), Scenario::Latency(_)) = (&proxy, scenario)
             && options.list_uploads > 0
-            && matches!(scenario, Scenario::Latency(_))
         {
             listing = Some(tools::compare_listings(&options, &s3, proxy.options()).await?);
         }
@@ -235,12 +259,35 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
     for line in &skipped {
         text.push_str(&format!("\nNot measured: {line}\n"));
     }
-    let clean = rows.iter().all(|r| r.left == 0 && r.objects_untouched)
-        && listing.as_ref().is_none_or(Listing::same_sets);
+    let unclean: Vec<String> = rows
+        .iter()
+        .filter(|r| r.left > 0 || !r.objects_untouched)
+        .map(|r| {
+            format!(
+                "{} ({}): {} uploads left, objects {}",
+                r.tool.label(),
+                r.scenario.label(),
+                r.left,
+                if r.objects_untouched {
+                    "untouched"
+                } else {
+                    "CHANGED"
+                }
+            )
+        })
+        .collect();
+    let listings_agree = listing.as_ref().is_none_or(Listing::same_sets);
+    let clean = unclean.is_empty() && listings_agree;
     if !clean {
         text.push_str(
             "\nFAILED: a tool left uploads or touched an object, or the listings differ.\n",
         );
+        for line in &unclean {
+            text.push_str(&format!("- {line}\n"));
+        }
+        if !listings_agree {
+            text.push_str("- the split and the sequential listing differ\n");
+        }
     }
     println!("{text}");
     if let Some(out) = &options.out {
@@ -251,7 +298,8 @@ async fn orchestrate(options: Options) -> Result<bool, Error> {
 }
 
 /// partsweep as a user drives it: `/bucket⏎`, `u`, wait for the list, `D`, `y`, wait.
-async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
+/// `quiet`: the background sizing one ListParts call at a time (pane and scan each).
+async fn worker(bucket: &str, concurrency: usize, quiet: bool) -> Result<(), Error> {
     let options = ConnectOptions {
         profile: None,
         region: Some(REGION.to_owned()),
@@ -265,6 +313,9 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
     let s3 = S3::connect(&options).await;
     let limit = Duration::from_secs(3_600);
     let mut console = console::Console::new(s3, concurrency)?;
+    if quiet {
+        console = console.with_size_concurrency(1);
+    }
     console
         .run_until(Duration::from_secs(60), "listing buckets", |app| {
             !app.buckets.loading
@@ -298,8 +349,16 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
         return Err("D did not ask to clear".into());
     }
     console.press(KeyCode::Char('y'));
+    // The highest limit the progress gauge showed (it is read after every frame).
+    let peak_limit = std::cell::Cell::new(0);
     console
-        .run_until(limit, "clearing", |app| app.job.is_none())
+        .run_until(limit, "clearing", |app| {
+            let pace = app.job.as_ref().and_then(|job| job.pace);
+            if let Some(pace) = pace {
+                peak_limit.set(peak_limit.get().max(pace.limit));
+            }
+            app.job.is_none()
+        })
         .await?;
     let abort_seconds = clear_started.elapsed().as_secs_f64();
     let Some(Modal::Summary { lines, .. }) = console.app.modal() else {
@@ -322,18 +381,29 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
     println!("ABORTED={}", count("Aborted:") + count("Already gone:"));
     println!("FAILED={}", count("Failed:") + count("Not attempted:"));
     println!("ABORT_SECONDS={abort_seconds:.3}");
-    let throttled = lines
-        .iter()
-        .find_map(|line| line.strip_prefix("Throttled:"))
-        .and_then(|rest| {
-            rest.split_whitespace()
-                .next()?
-                .replace(',', "")
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0u64);
-    println!("THROTTLED={throttled}");
+    // As the summary words them: `Throttled: never | once (…) | 1,234 times (…)` and
+    // `Concurrency: 48 at once at the end (up to 256)`.
+    let first_number = |label: &str| -> Option<u64> {
+        let rest = lines
+            .iter()
+            .find_map(|line| line.strip_prefix(label))?
+            .trim();
+        match rest.split_whitespace().next()? {
+            "never" => Some(0),
+            "once" => Some(1),
+            word => word.replace(',', "").parse().ok(),
+        }
+    };
+    if let Some(throttled) = first_number("Throttled:") {
+        println!("THROTTLED={throttled}");
+    }
+    let limit_end = first_number("Concurrency:");
+    if let Some(limit) = limit_end {
+        println!("LIMIT_END={limit}");
+    }
+    // A short job may end between two gauge updates: the summary's limit counts too.
+    let peak = (peak_limit.get() as u64).max(limit_end.unwrap_or(0));
+    println!("LIMIT_PEAK={peak}");
     println!("FRAMES={}", console.frames);
     println!(
         "SLOWEST_FRAME_MS={:.2}",
@@ -346,9 +416,15 @@ async fn worker(bucket: &str, concurrency: usize) -> Result<(), Error> {
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("worker") {
-        let bucket = args.get(1).ok_or("worker BUCKET CONCURRENCY")?;
-        let concurrency = args.get(2).ok_or("worker BUCKET CONCURRENCY")?.parse()?;
-        return worker(bucket, concurrency).await;
+        const USAGE: &str = "worker BUCKET CONCURRENCY [quiet]";
+        let bucket = args.get(1).ok_or(USAGE)?;
+        let concurrency = args.get(2).ok_or(USAGE)?.parse()?;
+        let quiet = match args.get(3).map(String::as_str) {
+            None => false,
+            Some("quiet") => true,
+            Some(_) => return Err(USAGE.into()),
+        };
+        return worker(bucket, concurrency, quiet).await;
     }
     if !orchestrate(parse_options(&args)?).await? {
         std::process::exit(1);

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::proxy::Tally;
 use crate::tools::{Run, Tool, set_for};
 use crate::{Error, Options, Scenario};
 
@@ -16,12 +17,17 @@ pub struct Measured {
     pub abort_seconds: f64,
     pub peak_kb: u64,
     pub left: usize,
+    /// Aborts the tool itself reported as failed (or not attempted).
+    pub failed: usize,
+    /// The requests the proxy saw during the run, and those it refused (SlowDown).
+    pub proxy: Option<Tally>,
+    /// partsweep only: what its summary says (answers that asked it to slow down, retries
+    /// included; calls in flight allowed at the end) and the highest limit its gauge showed.
+    pub throttled: Option<u64>,
+    pub limit_end: Option<u64>,
+    pub limit_peak: Option<u64>,
     /// Every object still there with the ETag, size and time it was seeded with.
     pub objects_untouched: bool,
-    /// Uploads the tool reported failed or not attempted.
-    pub failed: usize,
-    /// SlowDown answers partsweep counted (its summary's "Throttled:").
-    pub throttled: Option<u64>,
     pub note: String,
 }
 
@@ -47,9 +53,12 @@ impl Measured {
             abort_seconds: 0.0,
             peak_kb: 0,
             left: 0,
-            objects_untouched: false,
             failed: 0,
+            proxy: None,
             throttled: None,
+            limit_end: None,
+            limit_peak: None,
+            objects_untouched: false,
             note: String::new(),
         }
     }
@@ -80,6 +89,8 @@ pub fn read_worker(measured: &mut Measured, run: &Run) -> Result<(), Error> {
     measured.peak_kb = run.peak_kb;
     measured.failed = value(&values, "FAILED")?;
     measured.throttled = value(&values, "THROTTLED").ok();
+    measured.limit_end = value(&values, "LIMIT_END").ok();
+    measured.limit_peak = value(&values, "LIMIT_PEAK").ok();
     Ok(())
 }
 
@@ -111,15 +122,24 @@ pub fn summary(rows: &[Measured], options: &Options) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "{} uploads per tool and run (the one-call-per-upload loops: {}); {} runs each; \
-         median (min–max).\n\n",
+         median (min–max). \"of the rate limit\": aborted/s over the requests a second the \
+         throttled scenario allows. \"failed\" and \"left\": the most of any run (aborts the tool \
+         reported failed or not attempted; uploads still there). \"refused by the server\": the proxy's 503 \
+         SlowDown answers in the run, retries included; \"ListParts\": the ListParts calls it \
+         saw in the run (the console sizes uploads in the background, clear or not). \
+         \"throttled, limit\": partsweep's \
+         summary (times it was told to slow down; calls in flight allowed at the end) and the \
+         highest limit its progress gauge showed.\n\n",
         options.uploads,
         set_for(Tool::AwsCli, options),
         options.repeats
     ));
     out.push_str(
-        "| tool | scenario | uploads | runs | aborted/s | of the limit | list s | peak RSS MB | failed | left | objects untouched | note |\n",
+        "| tool | scenario | uploads | runs | aborted/s | of the rate limit | list s | \
+         peak RSS MB | failed | left | refused by the server | ListParts | \
+         throttled, limit at end / peak | objects untouched | note |\n",
     );
-    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
     let mut groups: Vec<(Tool, Scenario)> = Vec::new();
     for row in rows {
         if !groups.contains(&(row.tool, row.scenario)) {
@@ -141,33 +161,43 @@ pub fn summary(rows: &[Measured], options: &Options) -> String {
             1
         };
         let of_limit = match scenario.rate_limit() {
-            Some(limit) => format!(
-                "{} %",
-                spread(
-                    &rate.iter().map(|r| r / limit * 100.0).collect::<Vec<_>>(),
-                    0
-                )
-            ),
+            Some(limit) => {
+                let shares = figures(&|r| Some(100.0 * r.rate() / limit));
+                format!("{} %", spread(&shares, 0))
+            }
             None => "–".into(),
         };
-        let mut notes: Vec<String> = runs.iter().map(|r| r.note.trim().to_owned()).collect();
-        let throttled = figures(&|r| r.throttled.map(|t| t as f64));
-        if !throttled.is_empty() && scenario.rate_limit().is_some() {
-            notes.push(format!("throttled {} times", spread(&throttled, 0)));
-        }
-        notes.retain(|n| !n.is_empty());
+        let tally = |f: fn(Tally) -> u64| {
+            if runs.iter().any(|r| r.proxy.is_some()) {
+                spread(&figures(&|r| r.proxy.map(|t| f(t) as f64)), 0)
+            } else {
+                "–".into()
+            }
+        };
+        let refused = tally(|t| t.refused);
+        let list_parts = tally(|t| t.list_parts);
+        let pace = if runs.iter().any(|r| r.throttled.is_some()) {
+            format!(
+                "{}; {} / {}",
+                spread(&figures(&|r| r.throttled.map(|n| n as f64)), 0),
+                spread(&figures(&|r| r.limit_end.map(|n| n as f64)), 0),
+                spread(&figures(&|r| r.limit_peak.map(|n| n as f64)), 0),
+            )
+        } else {
+            "–".into()
+        };
+        let mut notes: Vec<&str> = runs.iter().map(|r| r.note.trim()).collect();
         notes.dedup();
         let untouched = runs.iter().all(|r| r.objects_untouched);
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {of_limit} | {} | {} | {} | {} | {refused} | {list_parts} | {pace} | {} | {} |\n",
             tool.label(),
             scenario.label(),
             runs.first().map_or(0, |r| r.set),
             runs.len(),
             spread(&rate, digits),
-            of_limit,
             spread(&figures(&|r| r.list_seconds), 2),
-            spread(&figures(&|r| Some(r.peak_kb as f64 / 1024.0)), 1),
+            spread(&figures(&|r| (r.peak_kb > 0).then(|| r.peak_kb as f64 / 1024.0)), 1),
             runs.iter().map(|r| r.failed).max().unwrap_or(0),
             runs.iter().map(|r| r.left).max().unwrap_or(0),
             if untouched { "yes" } else { "NO" },

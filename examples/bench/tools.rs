@@ -10,8 +10,9 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use futures::{StreamExt, TryStreamExt, stream};
 use partsweep::demo::garage::{GarageServer, REGION};
 use partsweep::ops::list::{ListingCounts, uploads_counted};
-use partsweep::s3::{ConnectOptions, S3};
+use partsweep::s3::{ConnectOptions, S3, UploadRef};
 
+use crate::proxy::Proxy;
 use crate::report::{Listing, Measured, read_worker};
 use crate::{Error, Options, Scenario};
 
@@ -22,7 +23,12 @@ const OBJECTS_PER_BUCKET: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
-    Partsweep(usize),
+    /// The console with this `--concurrency` bound; `quiet`: its background sizing held to one
+    /// ListParts call at a time (pane and scan each), to see what that sizing costs a clear.
+    Partsweep {
+        bound: usize,
+        quiet: bool,
+    },
     /// The bare program with this many aborts in flight; with the SDK's adaptive retry mode
     /// (client-side rate limiting) when `adaptive`, else its standard mode.
     BareSdk {
@@ -38,7 +44,14 @@ pub enum Tool {
 impl Tool {
     pub fn parse(name: &str) -> Option<Tool> {
         Some(match name {
-            "partsweep" => Tool::Partsweep(partsweep::tasks::DEFAULT_CONCURRENCY),
+            "partsweep" => Tool::Partsweep {
+                bound: partsweep::tasks::DEFAULT_CONCURRENCY,
+                quiet: false,
+            },
+            "partsweep-quiet" => Tool::Partsweep {
+                bound: partsweep::tasks::DEFAULT_CONCURRENCY,
+                quiet: true,
+            },
             "bare" | "bare-sdk" => Tool::BareSdk {
                 in_flight: 64,
                 adaptive: false,
@@ -59,7 +72,15 @@ impl Tool {
                         adaptive: false,
                     }
                 } else {
-                    Tool::Partsweep(other.strip_prefix("partsweep-")?.parse().ok()?)
+                    let bound = other.strip_prefix("partsweep-")?;
+                    let (bound, quiet) = match bound.strip_suffix("-quiet") {
+                        Some(bound) => (bound, true),
+                        None => (bound, false),
+                    };
+                    Tool::Partsweep {
+                        bound: bound.parse().ok()?,
+                        quiet,
+                    }
                 }
             }
         })
@@ -67,7 +88,15 @@ impl Tool {
 
     pub fn label(self) -> String {
         match self {
-            Tool::Partsweep(n) => format!("partsweep (adaptive, at most {n})"),
+            Tool::Partsweep {
+                bound,
+                quiet: false,
+            } => {
+                format!("partsweep (adaptive, at most {bound})")
+            }
+            Tool::Partsweep { bound, quiet: true } => {
+                format!("partsweep (adaptive, at most {bound}; sizing 1 at a time)")
+            }
             Tool::BareSdk {
                 in_flight,
                 adaptive: false,
@@ -218,6 +247,26 @@ pub struct Run {
     pub stdout: String,
 }
 
+/// A tool still running at its time limit, killed.
+#[derive(Debug)]
+pub struct TimedOut {
+    program: PathBuf,
+    limit: Duration,
+}
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} did not finish within {}s",
+            self.program.display(),
+            self.limit.as_secs()
+        )
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
 /// Runs `program args` to completion within `limit`, timing it and reading its peak memory.
 async fn run_measured(
     server: &Server,
@@ -255,11 +304,10 @@ async fn run_measured(
                     .args(["-KILL", "--", &format!("-{pid}")])
                     .status();
             }
-            return Err(format!(
-                "{} did not finish within {}s",
-                program.display(),
-                limit.as_secs()
-            )
+            return Err(TimedOut {
+                program: program.to_owned(),
+                limit,
+            }
             .into());
         }
     };
@@ -337,9 +385,17 @@ async fn seed_uploads(s3: &S3, bucket: &str, count: usize, prefixes: usize) -> R
     Ok(())
 }
 
+/// Counts the uploads a tool left, then aborts them (directly): the console of a later run
+/// sizes every bucket's uploads in the background, so leftovers would weigh on it.
 async fn uploads_left(s3: &S3, bucket: &str) -> Result<usize, Error> {
     let pages: Vec<Vec<_>> = s3.list_uploads(bucket, None, None).try_collect().await?;
-    Ok(pages.iter().map(Vec::len).sum())
+    let left = pages.concat();
+    stream::iter(&left)
+        .map(|upload| async move { s3.abort_upload(bucket, &UploadRef::from(upload)).await })
+        .buffer_unordered(SEED_IN_FLIGHT)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(left.len())
 }
 
 /// The set size a tool gets.
@@ -364,17 +420,20 @@ fn limit_for(count: usize, scenario: Scenario) -> Duration {
     Duration::from_secs(300) + per_upload * count as u32
 }
 
-/// Seeds a fresh bucket with `tool`'s set, runs the tool, and checks what it left.
+/// Seeds a fresh bucket with `tool`'s set, runs the tool (through `proxy`, if the scenario
+/// has one), and checks what it left.
 pub async fn measure(
     tool: Tool,
     scenario: Scenario,
     options: &Options,
     server: &Server,
+    proxy: Option<&Proxy>,
     s3: &S3,
-    index: usize,
 ) -> Result<Measured, Error> {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let set = set_for(tool, options);
-    let bucket = format!("bench-{index}-{}", std::process::id());
+    let bucket = format!("bench-{run}-{}", std::process::id());
     let seeding = Instant::now();
     seed(s3, &bucket, set).await?;
     let objects_before = server.objects(&bucket).await?;
@@ -384,46 +443,37 @@ pub async fn measure(
     );
     // rclone's cleanup only takes uploads older than max-age (1s).
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let limit = limit_for(set, scenario);
+    let limit = options
+        .time_limit
+        .unwrap_or_else(|| limit_for(set, scenario));
     let mut measured = Measured::new(tool, scenario, set);
-    match tool {
-        Tool::Partsweep(concurrency) if options.via_cli => {
-            partsweep_cli(&mut measured, server, &bucket, concurrency, limit).await?
-        }
-        Tool::Partsweep(concurrency) => {
-            let me = std::env::current_exe()?;
-            let concurrency = concurrency.to_string();
-            let run = run_measured(server, &me, &["worker", &bucket, &concurrency], limit).await?;
-            read_worker(&mut measured, &run)?;
-            measured.note = "the console's App + Tasks, driven by keys".into();
-        }
-        Tool::BareSdk {
-            in_flight,
-            adaptive,
-        } => {
-            let binary = sibling_binary("bare_abort")?;
-            let in_flight = in_flight.to_string();
-            let mut args = vec![bucket.as_str(), in_flight.as_str()];
-            if adaptive {
-                args.push("adaptive");
-            }
-            let run = run_measured(server, &binary, &args, limit).await?;
-            read_worker(&mut measured, &run)?;
-        }
-        Tool::Boto3 => {
-            let python = program("BENCH_PYTHON", "python3").ok_or("no python3")?;
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bench_boto3.py");
-            let script = script.to_string_lossy();
-            let run = run_measured(server, &python, &[&script, &bucket, "32"], limit).await?;
-            read_worker(&mut measured, &run)?;
-        }
-        Tool::Rclone => rclone(&mut measured, server, &bucket, limit).await?,
-        Tool::AwsCli => aws_cli(&mut measured, server, &bucket, limit).await?,
-        Tool::S3cmd => s3cmd(&mut measured, server, &bucket, limit).await?,
+    if let Some(proxy) = proxy {
+        // Its tally counts this run's requests only.
+        proxy.clear_seen();
     }
+    let started = Instant::now();
+    // A tool killed at its time limit is measured by what it did until then.
+    let stopped = match run_tool(tool, options, server, &bucket, limit, &mut measured).await {
+        Ok(()) => None,
+        Err(err) if err.is::<TimedOut>() => {
+            eprintln!("  {err}: counting what it aborted until then");
+            Some(started.elapsed())
+        }
+        Err(err) => return Err(err),
+    };
+    measured.proxy = proxy.map(Proxy::tally);
     measured.left = uploads_left(s3, &bucket).await?;
     if tool == Tool::Rclone {
         measured.aborted = set.saturating_sub(measured.left);
+    }
+    if let Some(elapsed) = stopped {
+        measured.aborted = set.saturating_sub(measured.left);
+        measured.abort_seconds = elapsed.as_secs_f64();
+        measured.failed = measured.left;
+        measured.note.push_str(&format!(
+            " killed after {}s (list and abort: its rate is over both)",
+            limit.as_secs()
+        ));
     }
     measured.objects_untouched = server.objects(&bucket).await? == objects_before
         && objects_before.len() == OBJECTS_PER_BUCKET;
@@ -435,6 +485,60 @@ pub async fn measure(
             .push_str(&format!(" listed {listed} of {set}"));
     }
     Ok(measured)
+}
+
+/// Runs `tool` on `bucket`, filling in what it reports.
+async fn run_tool(
+    tool: Tool,
+    options: &Options,
+    server: &Server,
+    bucket: &str,
+    limit: Duration,
+    measured: &mut Measured,
+) -> Result<(), Error> {
+    match tool {
+        Tool::Partsweep {
+            bound: concurrency, ..
+        } if options.via_cli => partsweep_cli(measured, server, bucket, concurrency, limit).await?,
+        Tool::Partsweep {
+            bound: concurrency,
+            quiet,
+        } => {
+            let me = std::env::current_exe()?;
+            let concurrency = concurrency.to_string();
+            let mut args = vec!["worker", bucket, concurrency.as_str()];
+            if quiet {
+                args.push("quiet");
+            }
+            let run = run_measured(server, &me, &args, limit).await?;
+            read_worker(measured, &run)?;
+            measured.note = "the console's App + Tasks, driven by keys".into();
+        }
+        Tool::BareSdk {
+            in_flight,
+            adaptive,
+        } => {
+            let binary = sibling_binary("bare_abort")?;
+            let in_flight = in_flight.to_string();
+            let mut args = vec![bucket, in_flight.as_str()];
+            if adaptive {
+                args.push("adaptive");
+            }
+            let run = run_measured(server, &binary, &args, limit).await?;
+            read_worker(measured, &run)?;
+        }
+        Tool::Boto3 => {
+            let python = program("BENCH_PYTHON", "python3").ok_or("no python3")?;
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bench_boto3.py");
+            let script = script.to_string_lossy();
+            let run = run_measured(server, &python, &[&script, bucket, "32"], limit).await?;
+            read_worker(measured, &run)?;
+        }
+        Tool::Rclone => rclone(measured, server, bucket, limit).await?,
+        Tool::AwsCli => aws_cli(measured, server, bucket, limit).await?,
+        Tool::S3cmd => s3cmd(measured, server, bucket, limit).await?,
+    }
+    Ok(())
 }
 
 async fn partsweep_cli(
@@ -651,9 +755,7 @@ async fn abort_loop<F, Fut>(
         }
     }
     measured.abort_seconds = started.elapsed().as_secs_f64();
-    if failures > 0 {
-        measured.note.push_str(&format!(" {failures} calls failed"));
-    }
+    measured.failed = failures;
 }
 
 /// A big bucket (`list_uploads` uploads over `list_prefixes` prefixes), listed through the

@@ -127,6 +127,17 @@ pub enum Outcome {
     UpstreamFailed(String),
 }
 
+/// Requests handled since the proxy started or `clear_seen`: counted in full, where
+/// [`Proxy::seen`] keeps only the most recent ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub requests: u64,
+    /// Answered by the proxy itself with an error (SlowDown, a storm, COS's rules).
+    pub refused: u64,
+    /// ListParts calls (GET on an upload), however answered.
+    pub list_parts: u64,
+}
+
 /// One request as the proxy saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -160,6 +171,7 @@ struct Shared {
     prefix_limits: Vec<(String, TokenBucket)>,
     storm_errors: u64,
     seen: Vec<Seen>,
+    tally: Tally,
 }
 
 impl Shared {
@@ -174,6 +186,7 @@ impl Shared {
                 .collect(),
             storm_errors: 0,
             seen: Vec::new(),
+            tally: Tally::default(),
             rules,
         }
     }
@@ -226,6 +239,13 @@ impl State {
 
     fn record(&self, seen: Seen) {
         let mut shared = self.shared();
+        shared.tally.requests += 1;
+        if matches!(seen.outcome, Outcome::Refused(..)) {
+            shared.tally.refused += 1;
+        }
+        if seen.method == "GET" && seen.query.split('&').any(|p| p.starts_with("uploadId=")) {
+            shared.tally.list_parts += 1;
+        }
         if shared.seen.len() >= SEEN_KEPT {
             shared.seen.drain(..SEEN_KEPT / 2);
         }
@@ -313,8 +333,10 @@ impl Proxy {
     pub fn set_rules(&self, rules: Rules) {
         let mut shared = self.state.shared();
         let seen = std::mem::take(&mut shared.seen);
+        let tally = shared.tally;
         *shared = Shared::new(rules);
         shared.seen = seen;
+        shared.tally = tally;
     }
 
     /// Every request handled so far (the most recent ones, for very long runs).
@@ -330,8 +352,15 @@ impl Proxy {
             .collect()
     }
 
+    /// How many requests, and how many refused, in all.
+    pub fn tally(&self) -> Tally {
+        self.state.shared().tally
+    }
+
     pub fn clear_seen(&self) {
-        self.state.shared().seen.clear();
+        let mut shared = self.state.shared();
+        shared.seen.clear();
+        shared.tally = Tally::default();
     }
 }
 
