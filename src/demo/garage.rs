@@ -85,6 +85,33 @@ fn random_hex(len: usize) -> String {
         .collect()
 }
 
+/// One node's garage.toml: its metadata and data under `dir`, on 127.0.0.1.
+pub fn node_config(
+    dir: &Path,
+    replication_factor: u8,
+    rpc_port: u16,
+    s3_port: u16,
+    rpc_secret: &str,
+) -> String {
+    format!(
+        r#"metadata_dir = "{meta}"
+data_dir = "{data}"
+db_engine = "sqlite"
+replication_factor = {replication_factor}
+rpc_bind_addr = "127.0.0.1:{rpc_port}"
+rpc_public_addr = "127.0.0.1:{rpc_port}"
+rpc_secret = "{rpc_secret}"
+
+[s3_api]
+s3_region = "{REGION}"
+api_bind_addr = "127.0.0.1:{s3_port}"
+root_domain = ".s3.garage.localhost"
+"#,
+        meta = dir.join("meta").display(),
+        data = dir.join("data").display(),
+    )
+}
+
 /// A command that runs `binary` under a watchdog shell, which writes garage's pid to
 /// `pid_file` and waits on its stdin: when the caller drops that pipe, or dies however it
 /// dies, the shell kills garage by its pid and removes `pid_file`'s directory. Spawn it with
@@ -109,24 +136,7 @@ impl GarageServer {
         let s3_port = free_port()?;
         let rpc_port = free_port()?;
         let root = dir.path();
-        let config = format!(
-            r#"metadata_dir = "{meta}"
-data_dir = "{data}"
-db_engine = "sqlite"
-replication_factor = 1
-rpc_bind_addr = "127.0.0.1:{rpc_port}"
-rpc_public_addr = "127.0.0.1:{rpc_port}"
-rpc_secret = "{secret}"
-
-[s3_api]
-s3_region = "{REGION}"
-api_bind_addr = "127.0.0.1:{s3_port}"
-root_domain = ".s3.garage.localhost"
-"#,
-            meta = root.join("meta").display(),
-            data = root.join("data").display(),
-            secret = random_hex(64),
-        );
+        let config = node_config(root, 1, rpc_port, s3_port, &random_hex(64));
         let config_path = root.join("garage.toml");
         std::fs::write(&config_path, config)?;
         let log_path = root.join("garage.log");
