@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cluster::{Cluster, journal_lines};
-use common::cli::{self, Run};
+use common::cli::{self, Run, run_to_end};
 use common::{CHILD_TIMEOUT, all_uploads, read_all, start_uploads, unique_bucket, wait_or_kill};
 use futures::{StreamExt, stream};
 use partsweep::ops::abort::GIVE_UP_AFTER_SERVER_FAILURES;
@@ -44,16 +44,6 @@ fn partsweep(options: &ConnectOptions, journal: &Path, args: &[&str]) -> Command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
-}
-
-/// Runs `command` to its end (killed past the children's timeout).
-fn run_to_end(command: &mut Command) -> Run {
-    let output = common::output_within_timeout(command);
-    Run {
-        code: output.status.code().expect("partsweep exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// What happened around the outage.

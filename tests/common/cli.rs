@@ -109,12 +109,7 @@ impl Invocation {
 
     /// Runs to the end with no terminal (killed past the children's timeout).
     pub fn run(&self) -> Run {
-        let output = output_within_timeout(&mut self.command());
-        Run {
-            code: output.status.code().expect("partsweep exited, not killed"),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        run_to_end(&mut self.command())
     }
 
     /// The same run in a pseudo-terminal of `rows` × `cols`.
@@ -128,6 +123,16 @@ impl Invocation {
             command.env(name, value);
         }
         super::pty::Console::spawn(command, rows, cols)
+    }
+}
+
+/// Runs `command` to its end with stdin closed (killed past the children's timeout).
+pub fn run_to_end(command: &mut Command) -> Run {
+    let output = output_within_timeout(command);
+    Run {
+        code: output.status.code().expect("partsweep exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 
