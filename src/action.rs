@@ -197,7 +197,7 @@ pub enum SizeCommand {
     MeasureUploads {
         request: RequestId,
         bucket: String,
-        uploads: Vec<Upload>,
+        uploads: Vec<UploadRef>,
         first: bool,
     },
     /// Every part of one upload, at once (the user asked).

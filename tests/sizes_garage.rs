@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use partsweep::ops::cost::is_active;
 use partsweep::ops::journal::Journal;
 use partsweep::ops::sizes::{BucketTotals, ScanEvent, Size, Sizing, scan_buckets, size_bucket};
-use partsweep::s3::{Bucket, S3, Upload};
+use partsweep::s3::{Bucket, S3, Upload, UploadRef};
 use tokio_util::sync::CancellationToken;
 
 const SIZING: Sizing = Sizing {
@@ -303,13 +303,13 @@ async fn the_runner_sizes_every_upload_asked_for_and_reads_one_uploads_parts() {
     tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
         request: 7,
         bucket: bucket.clone(),
-        uploads: rest.to_vec(),
+        uploads: rest.iter().map(UploadRef::from).collect(),
         first: false,
     }));
     tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
         request: 7,
         bucket: bucket.clone(),
-        uploads: shown.to_vec(),
+        uploads: shown.iter().map(UploadRef::from).collect(),
         first: true,
     }));
     let mut bytes = 0;
@@ -382,7 +382,11 @@ async fn background_sizing_stands_aside_while_a_clear_runs() {
     tasks.run(Command::Sizes(SizeCommand::MeasureUploads {
         request: 2,
         bucket: bucket.clone(),
-        uploads: common::all_uploads(&garage, &bucket).await,
+        uploads: common::all_uploads(&garage, &bucket)
+            .await
+            .iter()
+            .map(UploadRef::from)
+            .collect(),
         first: false,
     }));
     let is_list_parts =

@@ -370,7 +370,7 @@ fn rows_on_screen_are_sized_first_and_the_rest_after() {
     else {
         panic!("the rows on screen go first: {commands:?}")
     };
-    let keys: Vec<&str> = shown.iter().map(|u| &*u.key).collect();
+    let keys: Vec<&str> = shown.iter().map(|u| u.key()).collect();
     let on_screen: Vec<String> = (0..7).map(|i| format!("new/{i:02}.bin")).collect();
     assert_eq!(keys, on_screen);
     let again = app.update(Action::Tick {
@@ -448,5 +448,5 @@ fn a_pane_opened_while_the_scan_is_still_to_come_leaves_the_bulk_to_the_scan() {
         panic!("what the scan did not size goes to the pane's workers: {commands:?}")
     };
     assert_eq!(rest.len(), 5);
-    assert_eq!(&*rest[0].key, "u/25");
+    assert_eq!(rest[0].key(), "u/25");
 }

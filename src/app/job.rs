@@ -1,7 +1,7 @@
 //! The one job that may run at a time, and its one cancel path.
 
 use super::delete::DeleteJobKind;
-use super::uploads::JobRows;
+use super::rows::RowIndex;
 use super::{App, Level, Modal, Pending};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
@@ -45,7 +45,7 @@ pub struct AbortJob {
     pub failed: Vec<(UploadRef, S3Error)>,
     pub(super) clear_all: bool,
     /// Which table rows the job's uploads are, while that listing is still on screen.
-    pub(super) rows: JobRows,
+    pub(super) rows: RowIndex,
     /// The first upload's key, to name it when a single abort succeeds.
     pub(super) first_key: Option<String>,
     pub(super) rows_request: RequestId,

@@ -1,13 +1,14 @@
 //! How each kind of row filters and sorts.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use memchr::memmem::Finder;
 
 use super::sizes::{BucketRow, RowSize};
 use super::table::{Filter, Row};
-use crate::s3::{Entry, Timestamp, Upload, UploadRef};
+use crate::s3::{Entry, Timestamp, Upload, UploadBlock, UploadRef};
 
 pub const BUCKET_SORTS: &[&str] = &["name", "created", "region", "uploads", "size", "oldest"];
 pub const FILE_SORTS: &[&str] = &["name", "size", "modified"];
@@ -382,4 +383,93 @@ mod tests {
             assert_eq!(keys_in_order(&prepared), keys_in_order(&slow));
         }
     }
+}
+
+/// Where uploads are among the pane's rows, found without copying or hashing any key: an
+/// upload listed in the pane shares the block of its row, so the block and its place in it
+/// lead to the row (4 bytes a row). An upload named by its text alone (the bucket scan's,
+/// a job's retry) is looked for by text, in a map built the first time one is asked for.
+#[derive(Debug, Default)]
+pub struct RowIndex {
+    /// Table position of each upload of a block, by the block's address.
+    by_block: HashMap<usize, Vec<u32>>,
+    by_text: Option<HashMap<UploadRef, u32>>,
+}
+
+impl RowIndex {
+    pub fn of(items: &[UploadRow]) -> Self {
+        let mut index = RowIndex::default();
+        index.extend(items, 0);
+        index
+    }
+
+    /// Adds `items[first..]`, rows appended since the index was built.
+    pub fn extend(&mut self, items: &[UploadRow], first: usize) {
+        // Rows of a page sit together: one map lookup per run of them.
+        let mut run: Option<(usize, Vec<u32>)> = None;
+        for (i, row) in items.iter().enumerate().skip(first) {
+            if let Some(by_text) = &mut self.by_text {
+                by_text.insert(row.upload.clone(), i as u32);
+            }
+            let Some((block, place)) = row.upload.block() else {
+                continue;
+            };
+            let address = block_address(block);
+            let (_, places) = match run.take() {
+                Some(same) if same.0 == address => run.insert(same),
+                other => {
+                    if let Some((other, places)) = other {
+                        self.by_block.insert(other, places);
+                    }
+                    let places = self
+                        .by_block
+                        .remove(&address)
+                        .unwrap_or_else(|| vec![u32::MAX; block.len()]);
+                    run.insert((address, places))
+                }
+            };
+            if let Some(slot) = places.get_mut(place) {
+                *slot = i as u32;
+            }
+        }
+        if let Some((address, places)) = run {
+            self.by_block.insert(address, places);
+        }
+    }
+
+    /// The position of `upload` among `items` (the rows this index was built from).
+    pub fn position(&mut self, items: &[UploadRow], upload: &UploadRef) -> Option<usize> {
+        let shared = upload.block().and_then(|(block, place)| {
+            let row = *self.by_block.get(&block_address(block))?.get(place)?;
+            items
+                .get(row as usize)
+                .is_some_and(|r| r.upload.is_same(upload))
+                .then_some(row)
+        });
+        let row = match shared {
+            Some(row) => row,
+            None => *self
+                .by_text
+                .get_or_insert_with(|| {
+                    let by_text = items.iter().enumerate();
+                    by_text.map(|(i, r)| (r.upload.clone(), i as u32)).collect()
+                })
+                .get(upload)?,
+        };
+        Some(row as usize)
+    }
+
+    /// The row of `upload` among `items`.
+    pub fn find<'a>(
+        &mut self,
+        items: &'a mut [UploadRow],
+        upload: &UploadRef,
+    ) -> Option<&'a mut UploadRow> {
+        let position = self.position(items, upload)?;
+        items.get_mut(position)
+    }
+}
+
+fn block_address(block: &Arc<UploadBlock>) -> usize {
+    Arc::as_ptr(block) as usize
 }

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
 
-use super::rows::{FIRST_SCAN_SORT, FIRST_SIZE_SORT};
+use super::rows::{FIRST_SCAN_SORT, FIRST_SIZE_SORT, RowIndex};
 use super::uploads::row_fingerprint;
 use super::{App, Modal, RowState, Tab, UploadRow};
 use crate::action::{Command, JobId, RequestId, SizeCommand, SizeEvent};
@@ -118,11 +118,28 @@ impl From<&Size> for RowSize {
     }
 }
 
+/// One cached upload in 16 bytes: a bucket of a million takes 50 MB of map, not 130.
 #[derive(Debug)]
 struct Cached {
-    initiated: Option<Timestamp>,
+    /// [`NO_TIME`] when the listing gave none.
+    initiated: Timestamp,
     /// `None` while it is being read: counted as an upload, without bytes yet.
-    size: Option<Size>,
+    size: Option<Box<Size>>,
+}
+
+const NO_TIME: Timestamp = Timestamp::MIN;
+
+impl Cached {
+    fn new(initiated: Option<Timestamp>, size: Option<Size>) -> Self {
+        Cached {
+            initiated: initiated.unwrap_or(NO_TIME),
+            size: size.map(Box::new),
+        }
+    }
+
+    fn initiated(&self) -> Option<Timestamp> {
+        (self.initiated != NO_TIME).then_some(self.initiated)
+    }
 }
 
 /// The scan of every bucket: how far it is.
@@ -154,7 +171,7 @@ impl BucketSizes {
             }
         };
         apply(&mut self.totals.uploads, 1);
-        match &cached.size {
+        match cached.size.as_deref() {
             Some(Size::Known(summary)) => {
                 apply(&mut self.totals.parts, summary.parts);
                 apply(&mut self.totals.bytes, summary.bytes);
@@ -163,11 +180,11 @@ impl BucketSizes {
             None => {}
         }
         if sign > 0 {
-            self.totals.oldest = match (self.totals.oldest, cached.initiated) {
+            self.totals.oldest = match (self.totals.oldest, cached.initiated()) {
                 (Some(oldest), Some(started)) => Some(oldest.min(started)),
                 (oldest, started) => oldest.or(started),
             };
-        } else if cached.initiated.is_some() && cached.initiated == self.totals.oldest {
+        } else if cached.initiated().is_some() && cached.initiated() == self.totals.oldest {
             self.oldest_stale = true;
         }
     }
@@ -203,7 +220,7 @@ impl BucketSizes {
 
     fn totals(&mut self) -> BucketTotals {
         if self.oldest_stale {
-            self.totals.oldest = self.uploads.values().filter_map(|c| c.initiated).min();
+            self.totals.oldest = self.uploads.values().filter_map(Cached::initiated).min();
             self.oldest_stale = false;
         }
         self.totals
@@ -227,18 +244,15 @@ impl Sizes {
             .get(bucket)?
             .uploads
             .get(&row_fingerprint(&upload.key, &upload.upload_id))
-            .and_then(|cached| cached.size.as_ref())
+            .and_then(|cached| cached.size.as_deref())
     }
 
     fn put(&mut self, bucket: &str, upload: &Upload, size: Option<Size>) -> u64 {
         let fingerprint = row_fingerprint(&upload.key, &upload.upload_id);
-        self.by_bucket.entry(bucket.to_owned()).or_default().insert(
-            fingerprint,
-            Cached {
-                initiated: upload.initiated,
-                size,
-            },
-        );
+        self.by_bucket
+            .entry(bucket.to_owned())
+            .or_default()
+            .insert(fingerprint, Cached::new(upload.initiated, size));
         self.dirty.insert(bucket.to_owned());
         fingerprint
     }
@@ -270,8 +284,8 @@ impl Sizes {
 /// What the uploads pane keeps for its sizes.
 #[derive(Debug, Default)]
 pub struct PaneSizes {
-    /// Row index by upload fingerprint, to put an arriving size in its row.
-    rows: HashMap<u64, u32>,
+    /// Where each upload's row is, to put an arriving size in it.
+    rows: RowIndex,
     /// Uploads already asked for ahead of the rest (they were on screen).
     prioritized: HashSet<u64>,
     /// Sizes arrived since the last sort by a size column.
@@ -374,7 +388,7 @@ impl App {
                         .entry(bucket.clone())
                         .or_default()
                         .insert(fingerprint);
-                    self.fill_row(&bucket, fingerprint, &size);
+                    self.fill_row(&bucket, &UploadRef::from(&upload), &size);
                 }
                 vec![]
             }
@@ -418,10 +432,9 @@ impl App {
         upload: &UploadRef,
         result: Measured,
     ) {
-        let fingerprint = row_fingerprint(upload.key(), &upload.upload_id());
         let size = match result {
             Ok(Some(size)) => {
-                let row = self.row_of(bucket, fingerprint);
+                let row = self.row_of(bucket, upload);
                 let listed = Upload {
                     key: upload.key().into(),
                     upload_id: upload.upload_id().into(),
@@ -433,7 +446,8 @@ impl App {
                 size
             }
             Ok(None) => {
-                self.sizes.forget(bucket, fingerprint);
+                self.sizes
+                    .forget(bucket, row_fingerprint(upload.key(), &upload.upload_id()));
                 Size::Unknown(
                     "this upload no longer exists (completed or aborted elsewhere)".into(),
                 )
@@ -446,7 +460,7 @@ impl App {
             .as_ref()
             .is_some_and(|v| v.uploads.request == request)
         {
-            self.fill_row(bucket, fingerprint, &size);
+            self.fill_row(bucket, upload, &size);
         }
     }
 
@@ -468,29 +482,25 @@ impl App {
             details.size = Some(size.clone());
             let listed = details.upload.clone();
             self.sizes.put(bucket, &listed, Some(size.clone()));
-            let fingerprint = row_fingerprint(upload.key(), &upload.upload_id());
-            self.fill_row(bucket, fingerprint, &size);
+            self.fill_row(bucket, upload, &size);
         }
         if let Some(Modal::Details(details)) = self.modals.last_mut() {
             details.parts = Some(result);
         }
     }
 
-    fn row_of(&self, bucket: &str, fingerprint: u64) -> Option<&UploadRow> {
-        let view = self.bucket.as_ref().filter(|v| v.name == bucket)?;
-        let index = *view.sizes.rows.get(&fingerprint)?;
-        view.uploads.table.items.get(index as usize)
+    fn row_of(&mut self, bucket: &str, upload: &UploadRef) -> Option<&UploadRow> {
+        let view = self.bucket.as_mut().filter(|v| v.name == bucket)?;
+        let items = &view.uploads.table.items;
+        items.get(view.sizes.rows.position(items, upload)?)
     }
 
     /// Puts a size in the open pane's row for that upload, if the pane shows it.
-    fn fill_row(&mut self, bucket: &str, fingerprint: u64, size: &Size) {
+    fn fill_row(&mut self, bucket: &str, upload: &UploadRef, size: &Size) {
         let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) else {
             return;
         };
-        let Some(&index) = view.sizes.rows.get(&fingerprint) else {
-            return;
-        };
-        if let Some(row) = view.uploads.table.items.get_mut(index as usize) {
+        if let Some(row) = view.sizes.rows.find(&mut view.uploads.table.items, upload) {
             row.size = RowSize::from(size);
             view.sizes.changed = true;
             view.sizes.histogram_stale = true;
@@ -503,48 +513,44 @@ impl App {
         let Some(view) = &mut self.bucket else {
             return vec![];
         };
-        let cached = self.sizes.by_bucket.entry(view.name.clone()).or_default();
-        let mut unread = Vec::new();
-        for (index, row) in view
-            .uploads
+        view.sizes.rows.extend(&view.uploads.table.items, first_new);
+        view.sizes.changed = true;
+        view.sizes.histogram_stale = true;
+        let scan = self
+            .buckets
             .table
             .items
-            .iter_mut()
-            .enumerate()
-            .skip(first_new)
-        {
+            .iter()
+            .find(|row| row.name == view.name);
+        // Unread uploads count in the bucket's totals at once (their bytes follow), where the
+        // bucket list shows totals; elsewhere the scan will count them.
+        let totals_shown = scan.is_some_and(|row| matches!(row.scan, BucketScan::Done(_)));
+        // The scan will size them anyway: asking twice would halve both. Rows on screen go
+        // ahead all the same (`prioritize_visible`).
+        let scan_pending = self.sizes.scan.is_some_and(|s| !s.finished)
+            && scan.is_some_and(|row| row.scan == BucketScan::Waiting);
+        let cached = self.sizes.by_bucket.entry(view.name.clone()).or_default();
+        if cached.uploads.is_empty() && !totals_shown && scan_pending {
+            // Nothing to fill in, count or ask for: a million rows cost no hashing here.
+            return vec![];
+        }
+        let mut unread = Vec::new();
+        for row in view.uploads.table.items.iter_mut().skip(first_new) {
             let fingerprint = row_fingerprint(row.upload.key(), &row.upload.upload_id());
-            view.sizes.rows.insert(fingerprint, index as u32);
             match cached.uploads.get(&fingerprint) {
                 Some(Cached {
                     size: Some(size), ..
-                }) => row.size = RowSize::from(size),
-                Some(Cached { size: None, .. }) => unread.push(row.upload.to_upload()),
+                }) => row.size = RowSize::from(&**size),
+                Some(Cached { size: None, .. }) => unread.push(row.upload.clone()),
                 None => {
-                    // Counted in the bucket's totals at once; its bytes follow.
-                    cached.insert(
-                        fingerprint,
-                        Cached {
-                            initiated: row.upload.initiated(),
-                            size: None,
-                        },
-                    );
-                    unread.push(row.upload.to_upload());
+                    if totals_shown {
+                        cached.insert(fingerprint, Cached::new(row.upload.initiated(), None));
+                    }
+                    unread.push(row.upload.clone());
                 }
             }
         }
         self.sizes.dirty.insert(view.name.clone());
-        view.sizes.changed = true;
-        view.sizes.histogram_stale = true;
-        // The scan will size them anyway: asking twice would halve both. Rows on screen go
-        // ahead all the same (`prioritize_visible`).
-        let scan_pending = self.sizes.scan.is_some_and(|s| !s.finished)
-            && self
-                .buckets
-                .table
-                .items
-                .iter()
-                .any(|row| row.name == view.name && row.scan == BucketScan::Waiting);
         if unread.is_empty() || scan_pending {
             return vec![];
         }
@@ -561,7 +567,7 @@ impl App {
         let Some(view) = &self.bucket else {
             return vec![];
         };
-        let unread: Vec<Upload> = view
+        let unread: Vec<UploadRef> = view
             .uploads
             .table
             .items
@@ -573,7 +579,7 @@ impl App {
                     .prioritized
                     .contains(&row_fingerprint(row.upload.key(), &row.upload.upload_id()))
             })
-            .map(|row| row.upload.to_upload())
+            .map(|row| row.upload.clone())
             .collect();
         if unread.is_empty() {
             return vec![];
@@ -589,18 +595,28 @@ impl App {
     /// The pane's rows moved (cleared, or aborted rows removed): find them again.
     pub(super) fn reindex_upload_rows(&mut self) {
         let Some(view) = &mut self.bucket else { return };
-        view.sizes.rows.clear();
-        for (index, row) in view.uploads.table.items.iter().enumerate() {
-            let fingerprint = row_fingerprint(row.upload.key(), &row.upload.upload_id());
-            view.sizes.rows.insert(fingerprint, index as u32);
-        }
+        view.sizes.rows = RowIndex::of(&view.uploads.table.items);
         view.sizes.histogram_stale = true;
     }
 
     /// The complete listing of a bucket's uploads: sizes of uploads it no longer holds go.
     pub(super) fn forget_unlisted(&mut self) {
         let Some(view) = &self.bucket else { return };
-        let listed: HashSet<u64> = view.sizes.rows.keys().copied().collect();
+        if self
+            .sizes
+            .by_bucket
+            .get(&view.name)
+            .is_none_or(|cached| cached.uploads.is_empty())
+        {
+            return;
+        }
+        let listed: HashSet<u64> = view
+            .uploads
+            .table
+            .items
+            .iter()
+            .map(|row| row_fingerprint(row.upload.key(), &row.upload.upload_id()))
+            .collect();
         self.sizes.keep_only(&view.name.clone(), &listed);
     }
 
@@ -626,7 +642,7 @@ impl App {
             .get()
             .max((selected + 1).saturating_sub(shown))
             .min(selected);
-        let wanted: Vec<Upload> = table
+        let wanted: Vec<UploadRef> = table
             .window(offset, shown)
             .filter(|row| row.size.is_unread())
             .filter(|row| {
@@ -634,7 +650,7 @@ impl App {
                     .prioritized
                     .insert(row_fingerprint(row.upload.key(), &row.upload.upload_id()))
             })
-            .map(|row| row.upload.to_upload())
+            .map(|row| row.upload.clone())
             .collect();
         if wanted.is_empty() {
             return vec![];

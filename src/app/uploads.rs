@@ -1,15 +1,14 @@
 //! The incomplete uploads pane: its listing, marks, the abort and clear-all questions, and
 //! the abort job's results.
 
-use std::collections::HashMap;
-
+use super::rows::RowIndex;
 use super::{AbortJob, App, Job, JobKind, Level, Modal, Pending, RowState, SizeState, UploadRow};
 use crate::action::{Command, JobId, RequestId};
 use crate::format;
 use crate::keys::{Intent, Scope};
 use crate::ops::cost::{ACTIVE_WINDOW, is_active};
 use crate::ops::limit::Pace;
-use crate::s3::{AbortOutcome, S3Error, Upload, UploadBlock, UploadRef};
+use crate::s3::{AbortOutcome, S3Error, Upload, UploadRef};
 use crate::text::escape;
 
 impl App {
@@ -320,12 +319,12 @@ impl App {
         uploads: Vec<UploadRef>,
         clear_all: bool,
     ) -> Vec<Command> {
-        let mut rows = JobRows::default();
+        let mut rows = RowIndex::default();
         let mut rows_request = 0;
         if let Some(view) = self.bucket.as_mut().filter(|v| v.name == bucket) {
             rows_request = view.uploads.request;
             let items = &mut view.uploads.table.items;
-            rows = JobRows::of(items);
+            rows = RowIndex::of(items);
             for upload in &uploads {
                 let Some(row) = rows.find(items, upload) else {
                     continue;
@@ -487,80 +486,6 @@ pub(super) fn row_fingerprint(key: &str, upload_id: &str) -> u64 {
     key.hash(&mut hasher);
     upload_id.hash(&mut hasher);
     hasher.finish()
-}
-
-/// Where a job's uploads are in the table, found without copying or hashing any key: an
-/// upload listed in the table shares the block of its row, so the block and its place in it
-/// lead to the row (4 bytes a row). An upload named by its text alone is looked for by text.
-#[derive(Debug, Default)]
-pub struct JobRows {
-    /// Table position of each upload of a block, by the block's address.
-    by_block: HashMap<usize, Vec<u32>>,
-    by_text: Option<HashMap<UploadRef, u32>>,
-}
-impl JobRows {
-    fn of(items: &[UploadRow]) -> Self {
-        let mut by_block: HashMap<usize, Vec<u32>> = HashMap::new();
-        // Rows of a page sit together: one map entry per run of them.
-        let mut run: Option<(usize, Vec<u32>)> = None;
-        for (i, row) in items.iter().enumerate() {
-            let Some((block, index)) = row.upload.block() else {
-                continue;
-            };
-            let address = block_address(block);
-            let (_, places) = match run.take() {
-                Some(same) if same.0 == address => run.insert(same),
-                other => {
-                    if let Some((other, places)) = other {
-                        by_block.insert(other, places);
-                    }
-                    let places = by_block
-                        .remove(&address)
-                        .unwrap_or_else(|| vec![u32::MAX; block.len()]);
-                    run.insert((address, places))
-                }
-            };
-            if let Some(place) = places.get_mut(index) {
-                *place = i as u32;
-            }
-        }
-        if let Some((address, places)) = run {
-            by_block.insert(address, places);
-        }
-        JobRows {
-            by_block,
-            by_text: None,
-        }
-    }
-
-    /// The row of `upload` among `items` (the table these rows were taken from).
-    fn find<'a>(
-        &mut self,
-        items: &'a mut [UploadRow],
-        upload: &UploadRef,
-    ) -> Option<&'a mut UploadRow> {
-        let shared = upload.block().and_then(|(block, index)| {
-            let row = *self.by_block.get(&block_address(block))?.get(index)?;
-            items
-                .get(row as usize)
-                .is_some_and(|r| r.upload.is_same(upload))
-                .then_some(row)
-        });
-        let row = match shared {
-            Some(row) => row,
-            None => *self
-                .by_text
-                .get_or_insert_with(|| {
-                    let by_text = items.iter().enumerate();
-                    by_text.map(|(i, r)| (r.upload.clone(), i as u32)).collect()
-                })
-                .get(upload)?,
-        };
-        items.get_mut(row as usize)
-    }
-}
-fn block_address(block: &std::sync::Arc<UploadBlock>) -> usize {
-    std::sync::Arc::as_ptr(block) as usize
 }
 
 /// What a finished clear did, for its summary.

@@ -15,9 +15,9 @@ pub const START: usize = 32;
 /// On pushback the limit is multiplied by this (at most once per round trip).
 const CUT: f64 = 0.7;
 /// Latency above this multiple of the best seen stops the limit growing...
-const HOLD_ABOVE: f64 = 2.0;
+const HOLD_ABOVE: f64 = 8.0;
 /// ...and above this one shrinks it, as pushback does.
-const CUT_ABOVE: f64 = 4.0;
+const CUT_ABOVE: f64 = 16.0;
 /// Samples of latency before the best seen counts: the first calls open connections.
 const WARM_UP: u32 = 8;
 
@@ -348,16 +348,16 @@ mod tests {
         for _ in 0..3 {
             round(&mut aimd, &mut now, |_| Signal::Answered(RTT));
         }
-        // Three times the best: once the smoothed latency is there, no more growth.
-        round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 3));
+        // Ten times the best: once the smoothed latency is there, no more growth.
+        round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 10));
         let steady = aimd.pace().limit;
         for _ in 0..3 {
-            round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 3));
+            round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 10));
         }
         assert_eq!(aimd.pace().limit, steady, "{:?}", aimd.pace());
-        // Ten times: the server is drowning; back off as on pushback.
+        // Twenty times: the server is drowning; back off as on pushback.
         for _ in 0..5 {
-            round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 10));
+            round(&mut aimd, &mut now, |_| Signal::Answered(RTT * 20));
         }
         assert!(aimd.pace().limit < steady, "{:?}", aimd.pace());
         assert_eq!(aimd.pace().throttled, 0);

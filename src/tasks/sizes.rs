@@ -23,7 +23,7 @@ pub const SIZE_CONCURRENCY: usize = 16;
 struct Waiting {
     request: RequestId,
     bucket: Arc<str>,
-    upload: Upload,
+    upload: UploadRef,
 }
 
 #[derive(Default)]
@@ -57,7 +57,7 @@ impl Sizer {
         permits: &Arc<Semaphore>,
         request: RequestId,
         bucket: String,
-        uploads: Vec<Upload>,
+        uploads: Vec<UploadRef>,
         first: bool,
     ) {
         if !self.started {
@@ -113,11 +113,12 @@ async fn work(s3: S3, tx: UnboundedSender<Action>, queue: Arc<Queue>, permits: A
         let Ok(_permit) = permits.acquire().await else {
             return;
         };
-        let result = measure(&s3, &next.bucket, &next.upload, None).await;
+        let result = measure(&s3, &next.bucket, &next.upload.to_upload(), None).await;
+        // The row's own handle goes back: the pane finds its row by it without hashing.
         let event = SizeEvent::Measured {
             request: next.request,
             bucket: next.bucket.to_string(),
-            upload: UploadRef::from(&next.upload),
+            upload: next.upload,
             result,
         };
         if tx.send(Action::Sizes(event)).is_err() {
