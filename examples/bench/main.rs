@@ -38,7 +38,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use partsweep::app::Modal;
-use partsweep::demo::garage::{GarageServer, REGION, find_binary};
+use partsweep::demo::garage::{DbEngine, GarageServer, REGION, find_binary};
 use partsweep::s3::{ConnectOptions, S3};
 use ratatui::crossterm::event::KeyCode;
 
@@ -122,6 +122,8 @@ pub struct Options {
     /// Each tool's run is killed past this (default: generous, by set size and scenario) and
     /// measured by what it aborted until then.
     time_limit: Option<Duration>,
+    /// Garage's metadata store (`--garage-db sqlite|lmdb`).
+    garage_db: DbEngine,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, Error> {
@@ -138,6 +140,7 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
         out: None,
         via_cli: false,
         time_limit: None,
+        garage_db: DbEngine::Sqlite,
     };
     let mut tools = DEFAULT_TOOLS.to_owned();
     let mut scenarios = "direct,latency".to_owned();
@@ -158,6 +161,13 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
             "--rate" => options.rate = value()?.parse::<f64>()?.max(1.0),
             "--list-uploads" => options.list_uploads = value()?.parse()?,
             "--list-prefixes" => options.list_prefixes = value()?.parse::<usize>()?.max(1),
+            "--garage-db" => {
+                options.garage_db = match value()?.as_str() {
+                    "sqlite" => DbEngine::Sqlite,
+                    "lmdb" => DbEngine::Lmdb,
+                    other => return Err(format!("--garage-db sqlite|lmdb, not {other:?}").into()),
+                }
+            }
             "--out" => options.out = Some(PathBuf::from(value()?)),
             "--via-cli" => options.via_cli = true,
             "--time-limit" => {
@@ -188,8 +198,13 @@ fn parse_options(args: &[String]) -> Result<Options, Error> {
 /// Runs everything; `Ok(false)` when a tool left uploads or touched objects.
 async fn orchestrate(options: Options) -> Result<bool, Error> {
     let binary = find_binary(None)?;
-    let garage = GarageServer::start(&binary).await?;
-    eprintln!("garage {} at {}", binary.display(), garage.endpoint);
+    let garage = GarageServer::start_on(&binary, options.garage_db).await?;
+    eprintln!(
+        "garage {} at {} (metadata in {})",
+        binary.display(),
+        garage.endpoint,
+        options.garage_db.name()
+    );
     let s3 = garage.client().await;
     let mut rows: Vec<Measured> = Vec::new();
     let mut skipped = Vec::new();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use partsweep::demo::garage::{REGION, free_port, node_config, watched};
+use partsweep::demo::garage::{DbEngine, REGION, free_port, node_config, watched};
 use partsweep::s3::{ConnectOptions, S3};
 
 /// How long a node may take to come up, or the cluster to be whole again.
@@ -64,7 +64,7 @@ impl Cluster {
             std::fs::create_dir_all(&node_dir).expect("node dir");
             let s3_port = free_port().expect("free port");
             let rpc_port = free_port().expect("free port");
-            let config = node_config(&node_dir, 3, rpc_port, s3_port, &secret);
+            let config = node_config(&node_dir, DbEngine::Sqlite, 3, rpc_port, s3_port, &secret);
             let config_path = node_dir.join("garage.toml");
             std::fs::write(&config_path, config).expect("write node config");
             cluster.nodes.push(Node {
