@@ -199,40 +199,60 @@ impl Row for UploadRow {
         let mut start = 0;
         while start < items.len() {
             let block = items[start].upload.block().map(|(block, _)| block);
-            let same = |row: &UploadRow| match (row.upload.block(), block) {
-                (Some((a, _)), Some(b)) => Arc::ptr_eq(a, b),
-                _ => false,
-            };
-            let end = start + 1 + items[start + 1..].iter().take_while(|r| same(r)).count();
+            // A listing page with none of its rows removed, in order (the usual case): row
+            // `start + i` is the block's upload `i`, and no row need be read.
+            let whole = block.and_then(|b| whole_block_at(items, start, b));
+            let end = whole.unwrap_or_else(|| {
+                let same = |row: &UploadRow| match (row.upload.block(), block) {
+                    (Some((a, _)), Some(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                };
+                start + 1 + items[start + 1..].iter().take_while(|r| same(r)).count()
+            });
             let (rows, keep) = (&items[start..end], &mut keep[start..end]);
             start = end;
-            let wanted = keep.iter().filter(|k| **k).count();
-            let Some(block) = block.filter(|b| !finders.is_empty() && wanted * 4 > b.len()) else {
+            let Some(block) = block else {
                 for (row, keep) in rows.iter().zip(keep) {
-                    *keep =
-                        *keep
-                            && match row.upload.block() {
-                                Some((block, index)) => {
-                                    filter.words().iter().zip(&finders).all(|(word, finder)| {
-                                        block.key_contains(index, word, finder)
-                                    }) && (!filter.has_age()
-                                        || filter.matches_age(row.upload.initiated(), now))
-                                }
-                                None => row.matches(filter, now),
-                            };
+                    *keep = *keep && row.matches(filter, now);
                 }
                 continue;
             };
-            hits.clear();
-            hits.resize(block.len(), true);
-            for (word, finder) in filter.words().iter().zip(&finders) {
-                block.keep_keys_containing(word, finder, &mut hits);
+            debug_assert!(
+                whole.is_none_or(|_| rows.iter().enumerate().all(|(i, row)| {
+                    row.upload
+                        .block()
+                        .is_some_and(|(b, j)| Arc::ptr_eq(b, block) && i == j)
+                }))
+            );
+            // Most of the block still wanted: one search through all its keys; else a search
+            // in each wanted key.
+            let wanted = keep.iter().filter(|k| **k).count();
+            let together = !finders.is_empty() && wanted * 4 > block.len();
+            if together {
+                hits.clear();
+                hits.resize(block.len(), true);
+                for (word, finder) in filter.words().iter().zip(&finders) {
+                    block.keep_keys_containing(word, finder, &mut hits);
+                }
             }
-            for (row, keep) in rows.iter().zip(keep) {
-                let index = row.upload.block().map_or(usize::MAX, |(_, index)| index);
-                *keep = *keep
-                    && hits.get(index).copied().unwrap_or(false)
-                    && (!filter.has_age() || filter.matches_age(row.upload.initiated(), now));
+            for (i, (row, keep)) in rows.iter().zip(keep).enumerate() {
+                if !*keep {
+                    continue;
+                }
+                let index = match whole {
+                    Some(_) => i,
+                    None => row.upload.block().map_or(usize::MAX, |(_, index)| index),
+                };
+                let text = if together {
+                    hits.get(index).copied().unwrap_or(false)
+                } else {
+                    let words = filter.words().iter().zip(&finders);
+                    words
+                        .into_iter()
+                        .all(|(word, finder)| block.key_contains(index, word, finder))
+                };
+                *keep =
+                    text && (!filter.has_age() || filter.matches_age(block.initiated(index), now));
             }
         }
     }
@@ -317,17 +337,32 @@ mod tests {
             .collect()
     }
 
-    /// Searching a block's keys together finds exactly the rows that match one by one.
+    /// Searching a block's keys together finds exactly the rows that match one by one, for
+    /// whole pages and for pages some of whose rows are gone (aborted).
     #[test]
     fn rows_tested_together_match_rows_tested_alone() {
-        let mut all = rows();
+        let mut whole = rows();
         // A page with capitals, where case matters to the search.
         let mixed: Vec<Upload> = ["Backups/2026/X", "backups/2026/y", "BACKUPS", "a\nb"]
             .iter()
             .enumerate()
             .map(|(i, k)| upload(k, i as u32, 1_000 + i as i64, "STANDARD"))
             .collect();
-        all.extend(UploadRow::page(&mixed));
+        whole.extend(UploadRow::page(&mixed));
+        // Every 5th row of the first page gone, the second page's first and last, the third
+        // page's middle row.
+        let gapped: Vec<UploadRow> = whole
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !(*i < 77 && i % 5 == 0) && *i != 77 && *i != 153 && *i != 192)
+            .map(|(_, row)| row.clone())
+            .collect();
+        for all in [whole, gapped] {
+            test_together_and_alone(&all);
+        }
+    }
+
+    fn test_together_and_alone(all: &[UploadRow]) {
         for text in [
             "",
             "backups",
@@ -341,7 +376,7 @@ mod tests {
             let filter = Filter::parse(text);
             let mut keep = vec![true; all.len()];
             keep[3] = false;
-            UploadRow::test_many(&all, &filter, 1_003, &mut keep);
+            UploadRow::test_many(all, &filter, 1_003, &mut keep);
             let alone: Vec<bool> = all
                 .iter()
                 .enumerate()
@@ -349,6 +384,32 @@ mod tests {
                 .collect();
             assert_eq!(keep, alone, "{text:?}");
         }
+    }
+
+    /// Rows are found by their own handle (block and place) and by text alone, in an index
+    /// built page by page as in one built at once, and after rows are gone.
+    #[test]
+    fn the_row_index_finds_every_row_by_handle_and_by_text() {
+        let all = rows();
+        let mut grown = RowIndex::default();
+        for first in (0..all.len()).step_by(100) {
+            let end = (first + 100).min(all.len());
+            grown.extend(&all[..end], first);
+        }
+        let gapped: Vec<UploadRow> = all.iter().skip(1).step_by(2).cloned().collect();
+        for (items, mut index) in [
+            (&all[..], grown),
+            (&all[..], RowIndex::of(&all)),
+            (&gapped[..], RowIndex::of(&gapped)),
+        ] {
+            for (i, row) in items.iter().enumerate() {
+                assert_eq!(index.position(items, &row.upload), Some(i));
+                let by_text = UploadRef::from(&row.upload.to_upload());
+                assert_eq!(index.position(items, &by_text), Some(i));
+            }
+        }
+        let gone = &all[0].upload;
+        assert_eq!(RowIndex::of(&gapped).position(&gapped, gone), None);
     }
 
     /// The rank shortcut (taken after a sort by key) gives exactly the order `compare` gives.
@@ -468,6 +529,17 @@ impl RowIndex {
         let position = self.position(items, upload)?;
         items.get_mut(position)
     }
+}
+
+/// Where the rows of `block` starting at `start` end, when they are the whole block in its
+/// own order: its first upload at `start` and its last `len - 1` rows further. Rows of a
+/// block keep their order (pages are appended; removing rows keeps the rest in order), so
+/// those two ends mean every upload between is there too.
+fn whole_block_at(items: &[UploadRow], start: usize, block: &Arc<UploadBlock>) -> Option<usize> {
+    let end = start + block.len();
+    let first = items.get(start)?.upload.block()?;
+    let last = items.get(end.checked_sub(1)?)?.upload.block()?;
+    (first.1 == 0 && Arc::ptr_eq(last.0, block) && last.1 == block.len() - 1).then_some(end)
 }
 
 fn block_address(block: &Arc<UploadBlock>) -> usize {
