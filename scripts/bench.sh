@@ -10,7 +10,7 @@
 #   scripts/bench.sh --uploads N --tools partsweep,partsweep-32,bare-sdk-128,bare-sdk-adaptive-64
 #                    --loop-uploads M --repeats R
 #                    --scenarios direct,latency,throttled --latency-ms 30 --rate R
-#                    --list-uploads N --list-prefixes P --time-limit SECONDS
+#                    --list-uploads N --list-prefixes P --time-limit SECONDS --garage-db lmdb
 #                    --no-ui --ui-only --via-cli
 #   (--time-limit: each tool's run is killed past it and measured by what it aborted by then;
 #   --tools '' --scenarios latency: only the listing)
@@ -35,7 +35,7 @@ while (($#)); do
         --no-ui) run_ui=0 ;;
         --ui-only) run_clear=0 ;;
         --full | --via-cli) bench_args+=("$1") ;;
-        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --rate | --list-uploads | --list-prefixes | --time-limit)
+        --uploads | --loop-uploads | --tools | --scenarios | --latency-ms | --rate | --list-uploads | --list-prefixes | --time-limit | --garage-db)
             bench_args+=("$1" "$2"); shift ;;
         --repeats) bench_args+=("$1" "$2"); ui_args+=("$1" "$2"); shift ;;
         -h | --help) sed -n 2,20p "$0"; exit 0 ;;
