@@ -166,6 +166,29 @@ fn the_bucket_list_shows_what_each_bucket_holds_and_the_account_summary() {
     insta::assert_snapshot!("bucket_list_with_sizes", common::draw(&mut app, 120, 10));
 }
 
+/// A wide terminal reads the summary in full; a narrow one the same counts in fewer words.
+#[test]
+fn the_account_summary_keeps_every_count_in_a_narrow_terminal() {
+    let mut app = scanned();
+    let summary_of = |screen: ratatui::backend::TestBackend| {
+        let screen = screen.to_string();
+        let line = screen.lines().nth(2).unwrap_or_default();
+        line.trim_matches(|c: char| c == '"' || c == ' ').to_owned()
+    };
+    let wide = summary_of(common::draw(&mut app, 200, 10));
+    assert_eq!(
+        wide,
+        "5 incomplete uploads · 2.8 GiB ≈ $0.07/month (estimate at $0.023/GB-month) · in 2 of 3 \
+         buckets · oldest 400 days · 1 bucket unreadable, 1 upload of unknown size"
+    );
+    let narrow = summary_of(common::draw(&mut app, 120, 10));
+    assert_eq!(
+        narrow,
+        "5 incomplete uploads · 2.8 GiB ≈ $0.07/month (est.) · in 2 of 3 buckets · oldest 400 \
+         days · 1 unreadable, 1 unsized"
+    );
+}
+
 #[test]
 fn the_costliest_bucket_sorts_to_the_top() {
     let mut app = scanned();

@@ -145,10 +145,8 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
         format::bytes(summary.bytes),
     );
     let price = app.price_per_gb_month;
-    let cost = format!(
-        " ≈ ${:.2}/month (estimate at ${price}/GB-month)",
-        monthly_cost(summary.bytes, price)
-    );
+    let monthly = monthly_cost(summary.bytes, price);
+    let cost = format!(" ≈ ${monthly:.2}/month (estimate at ${price}/GB-month)");
     let mut text = format!(
         " · in {} of {} bucket{}",
         format::count(summary.buckets_with_uploads),
@@ -158,30 +156,49 @@ fn summary_line(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(oldest) = summary.oldest_words(app.now) {
         text.push_str(&format!(" · {oldest}"));
     }
-    let mut notes = Vec::new();
+    // Each note in full, and short for a narrow terminal.
+    let mut notes: Vec<(String, String)> = Vec::new();
     if summary.buckets_failed > 0 {
-        notes.push(format!(
-            "{} bucket{} unreadable",
-            format::count(summary.buckets_failed),
-            if summary.buckets_failed == 1 { "" } else { "s" }
+        let n = format::count(summary.buckets_failed);
+        let s = if summary.buckets_failed == 1 { "" } else { "s" };
+        notes.push((
+            format!("{n} bucket{s} unreadable"),
+            format!("{n} unreadable"),
         ));
     }
     if summary.unknown > 0 {
-        notes.push(format!(
-            "{} upload{} of unknown size",
-            format::count(summary.unknown),
-            if summary.unknown == 1 { "" } else { "s" }
+        let n = format::count(summary.unknown);
+        let s = if summary.unknown == 1 { "" } else { "s" };
+        notes.push((
+            format!("{n} upload{s} of unknown size"),
+            format!("{n} unsized"),
         ));
     }
-    let mut spans = vec![
-        Span::raw(head).bold(),
-        Span::raw(cost).yellow(),
-        Span::raw(text).bold(),
-    ];
-    if !notes.is_empty() {
-        spans.push(Span::raw(format!(" · {}", notes.join(", "))).dark_gray());
+    let line = |cost: String, short: bool| {
+        let mut spans = vec![
+            Span::raw(head.clone()).bold(),
+            Span::raw(cost).yellow(),
+            Span::raw(text.clone()).bold(),
+        ];
+        if !notes.is_empty() {
+            let notes: Vec<&str> = notes
+                .iter()
+                .map(|(long, brief)| if short { brief } else { long }.as_str())
+                .collect();
+            spans.push(Span::raw(format!(" · {}", notes.join(", "))).dark_gray());
+        }
+        Line::from(spans)
+    };
+    // A narrow terminal gets the same counts in fewer words before any is cut.
+    let fits = |line: &Line| line.width() <= usize::from(area.width);
+    let mut shown = line(cost, false);
+    if !fits(&shown) {
+        shown = line(format!(" ≈ ${monthly:.2}/month (estimate)"), false);
     }
-    frame.render_widget(Line::from(spans), area);
+    if !fits(&shown) {
+        shown = line(format!(" ≈ ${monthly:.2}/month (est.)"), true);
+    }
+    frame.render_widget(shown, area);
 }
 
 /// Whether a lifecycle rule clears this bucket's incomplete uploads: unprotected buckets stand out.
