@@ -4,7 +4,8 @@
 //! 200×50 into a `TestBackend`). A key's time runs from the key press to the end of the frame
 //! that shows its effect.
 //!
-//! `cargo run --release --example bench_ui -- [--rows N]`
+//! `cargo run --release --example bench_ui -- [--rows N] [--repeats R] [--sizes]`
+//! (`--sizes`: before the clear, every row's size arrives, and the memory they take is shown)
 
 #[path = "support/console.rs"]
 mod console;
@@ -13,8 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use console::Console;
-use partsweep::action::{Action, Command};
-use partsweep::s3::{AbortOutcome, Bucket, Upload};
+use partsweep::action::{Action, Command, SizeEvent};
+use partsweep::ops::sizes::Size;
+use partsweep::s3::{AbortOutcome, Bucket, PartsSummary, Upload};
 use ratatui::crossterm::event::KeyCode;
 
 type Error = Box<dyn std::error::Error>;
@@ -151,11 +153,13 @@ fn verdict(value: f64, target: f64, unit: &str) -> String {
 async fn main() -> Result<(), Error> {
     let mut rows: usize = 1_000_000;
     let mut rounds: usize = 3;
+    let mut with_sizes = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rows" => rows = args.next().ok_or("--rows N")?.parse()?,
             "--repeats" => rounds = args.next().ok_or("--repeats N")?.parse::<usize>()?.max(1),
+            "--sizes" => with_sizes = true,
             other => return Err(format!("unknown argument {other:?}").into()),
         }
     }
@@ -313,6 +317,55 @@ async fn main() -> Result<(), Error> {
     bench
         .key("unmark all (a)", KeyCode::Char('a'), false)
         .await?;
+
+    // `--sizes`: every row's size arrives, as background ListParts would bring them.
+    if with_sizes {
+        let handles: Vec<_> = bench
+            .console
+            .app
+            .bucket
+            .as_ref()
+            .ok_or("the bucket closed")?
+            .uploads
+            .table
+            .items
+            .iter()
+            .map(|row| row.upload.clone())
+            .collect();
+        let started = Instant::now();
+        for (batch, handles) in handles.chunks(console::MAX_BATCH).enumerate() {
+            for (i, upload) in handles.iter().enumerate() {
+                let parts = ((batch + i) % 3) as u64;
+                let result = Ok(Some(Size::Known(PartsSummary {
+                    parts,
+                    bytes: parts * 8 << 20,
+                    last_activity: Some(now - DAY),
+                })));
+                bench.console.inject(Action::Sizes(SizeEvent::Measured {
+                    request,
+                    bucket: "big".into(),
+                    upload: upload.clone(),
+                    result,
+                }));
+            }
+            let all = bench.console.actions + handles.len() as u64;
+            bench
+                .console
+                .run(LIMIT, "sizes", |c| c.actions >= all)
+                .await?;
+        }
+        drop(handles);
+        bench.row(
+            format!("sizes of all {rows} rows arrive (--sizes)"),
+            format!("{:.0} ms", ms(started.elapsed())),
+            "",
+        );
+        bench.row(
+            "RSS with every size read (--sizes)",
+            format!("{:.0} MB", resident_mb()),
+            "",
+        );
+    }
 
     // A clear of everything: D asks, y starts; the results flood back as the tasks would send
     // them, with a key pressed between floods.
