@@ -338,7 +338,7 @@ async fn main() -> Result<(), Error> {
                 let parts = ((batch + i) % 3) as u64;
                 let result = Ok(Some(Size::Known(PartsSummary {
                     parts,
-                    bytes: parts * 8 << 20,
+                    bytes: parts * (8 << 20),
                     last_activity: Some(now - DAY),
                 })));
                 bench.console.inject(Action::Sizes(SizeEvent::Measured {
