@@ -29,10 +29,10 @@ pub enum GarageError {
 const WATCHDOG: &str = r#"pid_file=$1; shift
 "$@" </dev/null & pid=$!
 echo "$pid" > "$pid_file"
+stop() { kill "$pid" 2>/dev/null; wait "$pid"; rm -rf "$(dirname "$pid_file")"; exit 0; }
+trap stop HUP INT TERM
 read -r _ignored
-kill "$pid" 2>/dev/null
-wait "$pid"
-rm -rf "$(dirname "$pid_file")"
+stop
 "#;
 
 pub struct GarageServer {
@@ -263,5 +263,52 @@ impl GarageServer {
 impl Drop for GarageServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A terminal closed under `partsweep demo` hangs up its process group: Garage itself
+    /// ignores SIGHUP, so the watchdog must stop it, and remove its directory.
+    #[test]
+    fn a_hung_up_watchdog_stops_the_server_and_removes_its_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).expect("run dir");
+        let pid_file = run.join("pid");
+        let mut watchdog = watched(Path::new("/bin/sleep"), &pid_file)
+            .arg("300")
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("watchdog starts");
+        let mut server = None;
+        wait_until("the watchdog writes the server's pid", || {
+            server = std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|text| text.trim().parse::<u32>().ok());
+            server.is_some()
+        });
+        let status = Command::new("kill")
+            .args(["-HUP", &watchdog.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        watchdog.wait().expect("the watchdog ends");
+        let server = Path::new("/proc").join(server.unwrap_or_default().to_string());
+        wait_until("the server ends with its watchdog", || !server.exists());
+        assert!(!run.exists(), "the server's directory is removed");
     }
 }
