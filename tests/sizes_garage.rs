@@ -389,10 +389,8 @@ async fn background_sizing_stands_aside_while_a_clear_runs() {
             .collect(),
         first: false,
     }));
-    let is_list_parts =
-        |seen: &proxy::Seen| seen.method == "GET" && seen.query.contains("uploadId=");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while proxy.seen().iter().filter(|s| is_list_parts(s)).count() < 50 {
+    while proxy.seen().iter().filter(|s| s.is_list_parts()).count() < 50 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "sizing never started"
@@ -427,7 +425,7 @@ async fn background_sizing_stands_aside_while_a_clear_runs() {
     let (first, last) = (aborts[0], aborts[aborts.len() - 1]);
     let during = seen[first..=last]
         .iter()
-        .filter(|s| is_list_parts(s))
+        .filter(|s| s.is_list_parts())
         .count();
     assert!(
         during <= SIZE_CONCURRENCY,

@@ -152,6 +152,11 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// A ListParts call: a GET on one upload.
+    pub fn is_list_parts(&self) -> bool {
+        self.method == "GET" && self.query.split('&').any(|p| p.starts_with("uploadId="))
+    }
+
     /// `POST /bucket?delete`.
     pub fn line(&self) -> String {
         if self.query.is_empty() {
@@ -243,7 +248,7 @@ impl State {
         if matches!(seen.outcome, Outcome::Refused(..)) {
             shared.tally.refused += 1;
         }
-        if seen.method == "GET" && seen.query.split('&').any(|p| p.starts_with("uploadId=")) {
+        if seen.is_list_parts() {
             shared.tally.list_parts += 1;
         }
         if shared.seen.len() >= SEEN_KEPT {
